@@ -17,7 +17,9 @@ if [ "$(_major)" -lt 22 ]; then
     # the package ships node; npm comes from the system install, which runs on any Node
   fi
   export PATH="$node_dir/bin:$PATH"
-  # native modules (better-sqlite3) must compile against Node 22 headers
-  export npm_config_nodedir="$node_dir"
+  # native modules (better-sqlite3) must compile against Node 22 headers:
+  # scripts/install.sh passes this as npm_config_nodedir to npm ci only
+  # (set globally, npm 11 warns about it on every command)
+  export SWB_NODE_DIR="$node_dir"
 fi
 unset -f _major

@@ -1,0 +1,105 @@
+/**
+ * Types of the skywalking backend plugin's REST API, shared by the backend
+ * router, the frontend API client, the scaffolder actions and the CLI.
+ */
+
+/** Identifies one SkyWalking backend: an OAPServer (and friends) in a cluster. */
+export interface BackendRef {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+export type BackendPhase =
+  | 'Ready'
+  | 'Progressing'
+  | 'Degraded'
+  | 'Paused'
+  | 'Queued'
+  | 'Unknown';
+
+export interface StatusCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
+
+export interface ComponentReplicas {
+  desired: number;
+  ready: number;
+}
+
+export interface BackendSummary extends BackendRef {
+  version: string;
+  phase: BackendPhase;
+  conditions: StatusCondition[];
+  oap: ComponentReplicas;
+  ui?: ComponentReplicas;
+  storage: string;
+  paused: boolean;
+  /** catalog entity ref of the owning team, from the portal database */
+  owner?: string;
+  /** catalog Resource entity registered for this backend */
+  entityRef?: string;
+}
+
+export interface PodSummary {
+  name: string;
+  component: string;
+  phase: string;
+  ready: boolean;
+  node?: string;
+  ip?: string;
+  restarts: number;
+}
+
+export interface EventSummary {
+  type: string;
+  reason: string;
+  message: string;
+  object: string;
+  count: number;
+  lastSeen?: string;
+}
+
+export interface BackendDetail extends BackendSummary {
+  pods: PodSummary[];
+  events: EventSummary[];
+  spec: Record<string, unknown>;
+}
+
+export interface ClusterSummary {
+  name: string;
+  reachable: boolean;
+  error?: string;
+  serverVersion?: string;
+  leader?: boolean;
+  injectionMode: 'webhook' | 'patch';
+  /** SWCK's own controller runs there: we write and read, it reconciles */
+  swckControllerDetected?: boolean;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/** Result of a write: applied now, or kept in the outbox until the cluster is back. */
+export interface WriteResult {
+  applied: boolean;
+  queued: boolean;
+  message?: string;
+}
+
+/** A field-level validation problem, as returned in 400 responses. */
+export interface FieldError {
+  path: string;
+  message: string;
+}

@@ -1,0 +1,6 @@
+/**
+ * Shared types and pure logic of the SkyWalking Backstage plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './api';
