@@ -103,3 +103,59 @@ export interface FieldError {
   path: string;
   message: string;
 }
+
+/** Injection state of one workload of a catalog entity. */
+export interface WorkloadInjection {
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  injectedPods: number;
+  totalPods: number;
+  agentVersion?: string;
+  mode: 'webhook' | 'patch';
+  error?: string;
+}
+
+export interface TracingStatus {
+  entityRef: string;
+  enabled: boolean;
+  backend?: BackendRef;
+  /** clusters the entity's workloads live in, and whether they answered */
+  clusters: { name: string; reachable: boolean; error?: string }[];
+  workloads: WorkloadInjection[];
+  history: AuditEntry[];
+  updatedBy?: string;
+  updatedAt?: string;
+}
+
+export type TopologyNodeKind = 'service' | 'pod' | 'workload' | 'ingress' | 'external';
+export type TopologyEdgeKind = 'call' | 'selects' | 'owns' | 'routes';
+
+export interface TopologyNode {
+  id: string;
+  kind: TopologyNodeKind;
+  name: string;
+  namespace?: string;
+  metrics?: Record<string, number>;
+}
+
+export interface TopologyEdge {
+  id: string;
+  source: string;
+  target: string;
+  kind: TopologyEdgeKind;
+  metrics?: Record<string, number>;
+}
+
+export interface TopologyResponse {
+  entityRef: string;
+  backend?: BackendRef;
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+  unresolved: { count: number; samples: string[] };
+  generatedAt: string;
+  window: { from: string; to: string };
+  /** why traffic is missing, when the structure could be read but OAP could not */
+  warnings?: string[];
+}

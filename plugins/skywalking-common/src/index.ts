@@ -4,3 +4,5 @@
  * @packageDocumentation
  */
 export * from './api';
+export * from './permissions';
+export * from './entity';

@@ -1,0 +1,12 @@
+/**
+ * Scaffolder actions that provision and manage SkyWalking backends.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleSkyWalking as default } from './module';
+export {
+  createBackendCreateAction,
+  createBackendUpdateAction,
+  createBackendDeleteAction,
+} from './actions/backend';
+export { SkyWalkingApiCaller, SkyWalkingApiError } from './actions/skywalkingApi';

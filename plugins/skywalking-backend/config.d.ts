@@ -1,0 +1,35 @@
+export interface Config {
+  /** Configuration of the SkyWalking plugins. Clusters come from `kubernetes.clusterLocatorMethods`. */
+  skywalking?: {
+    /** SkyWalking version offered by default (template, API). */
+    defaultVersion?: string;
+    /** Namespace of the per-cluster leader-election Lease. Default `kube-system`. */
+    leaseNamespace?: string;
+    /** Per-cluster settings, keyed by the cluster name used in `kubernetes` config. */
+    clusters?: {
+      [name: string]: {
+        /** `webhook` (the API server calls the portal) or `patch` (the portal patches workloads). */
+        injectionMode?: 'webhook' | 'patch';
+        /** Set false to only read and write CRs in this cluster, never reconcile them. */
+        reconcile?: boolean;
+        /** OAP GraphQL base URL, when the portal reaches OAP directly rather than through the API server's service proxy. */
+        oapUrl?: string;
+      };
+    };
+    webhook?: {
+      /** Serve the mutating admission webhook. Default true. */
+      enabled?: boolean;
+      /** HTTPS port of the webhook server. Default 9443. */
+      port?: number;
+      /** Address to bind. Default 0.0.0.0. */
+      host?: string;
+      /** URL the API server uses to reach the webhook, e.g. https://portal.example.com:9443. Default https://127.0.0.1:<port>. */
+      url?: string;
+      /** PEM serving certificate and key; generated and rotated by the plugin when absent. */
+      certFile?: string;
+      keyFile?: string;
+      /** Admission request timeout in seconds (1-30). Default 5. */
+      timeoutSeconds?: number;
+    };
+  };
+}

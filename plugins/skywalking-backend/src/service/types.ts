@@ -1,0 +1,26 @@
+import {
+  BackendDetail,
+  BackendRef,
+  BackendSummary,
+  ClusterSummary,
+  WriteResult,
+} from '@skywalking-backstage/plugin-skywalking-common';
+
+/**
+ * What the REST API and the scaffolder actions need from the operator side.
+ * Implemented by BackendService on the reconcile engine's cluster clients.
+ */
+export interface BackendOperations {
+  listClusters(): Promise<ClusterSummary[]>;
+  listNamespaces(cluster: string): Promise<string[]>;
+  list(): Promise<BackendSummary[]>;
+  get(ref: BackendRef): Promise<BackendDetail>;
+  /** `spec` is a validated SkyWalkingBackend spec */
+  create(spec: Record<string, unknown>, actor: string): Promise<WriteResult>;
+  update(ref: BackendRef, spec: Record<string, unknown>, actor: string): Promise<WriteResult>;
+  scale(ref: BackendRef, replicas: number, actor: string): Promise<WriteResult>;
+  pause(ref: BackendRef, actor: string): Promise<WriteResult>;
+  resume(ref: BackendRef, actor: string): Promise<WriteResult>;
+  upgrade(ref: BackendRef, version: string, actor: string): Promise<WriteResult>;
+  delete(ref: BackendRef, actor: string): Promise<WriteResult>;
+}

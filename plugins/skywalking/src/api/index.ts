@@ -1,0 +1,2 @@
+export * from './SkyWalkingApi';
+export * from './SkyWalkingClient';

@@ -1,0 +1,132 @@
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { Box, Button, TextField } from '@material-ui/core';
+import {
+  BackendSummary,
+  skywalkingBackendDeletePermission,
+  skywalkingBackendUpdatePermission,
+  WriteResult,
+} from '@skywalking-backstage/plugin-skywalking-common';
+import { useState } from 'react';
+import { skyWalkingApiRef } from '../../api';
+import { ConfirmDialog } from './ConfirmDialog';
+
+type Action = 'scale' | 'pause' | 'resume' | 'upgrade' | 'delete';
+
+/** Lifecycle actions for one backend; hidden when the permission framework denies them. */
+export const BackendActions = ({
+  backend,
+  onChanged,
+}: {
+  backend: BackendSummary;
+  onChanged: () => void;
+}) => {
+  const api = useApi(skyWalkingApiRef);
+  const alertApi = useApi(alertApiRef);
+  const canUpdate = usePermission({ permission: skywalkingBackendUpdatePermission });
+  const canDelete = usePermission({ permission: skywalkingBackendDeletePermission });
+  const [action, setAction] = useState<Action | undefined>();
+  const [replicas, setReplicas] = useState(String(backend.oap.desired || 1));
+  const [version, setVersion] = useState(backend.version);
+
+  const run = async () => {
+    let result: WriteResult;
+    try {
+      switch (action) {
+        case 'scale':
+          result = await api.scaleBackend(backend, Number(replicas));
+          break;
+        case 'pause':
+          result = await api.pauseBackend(backend);
+          break;
+        case 'resume':
+          result = await api.resumeBackend(backend);
+          break;
+        case 'upgrade':
+          result = await api.upgradeBackend(backend, version);
+          break;
+        default:
+          result = await api.deleteBackend(backend);
+      }
+      alertApi.post({
+        message: result.queued
+          ? `${action} of ${backend.name} queued: ${result.message ?? 'cluster unreachable'}`
+          : `${action} of ${backend.name} requested`,
+        severity: result.queued ? 'warning' : 'success',
+        display: 'transient',
+      });
+      setAction(undefined);
+      onChanged();
+    } catch (e: any) {
+      alertApi.post({ message: `${action} failed: ${e.message}`, severity: 'error' });
+    }
+  };
+
+  const titles: Record<Action, string> = {
+    scale: `Scale OAP of ${backend.name}`,
+    pause: `Pause ${backend.name}`,
+    resume: `Resume ${backend.name}`,
+    upgrade: `Upgrade ${backend.name}`,
+    delete: `Delete ${backend.name}`,
+  };
+  const bodies: Record<Action, JSX.Element> = {
+    scale: (
+      <TextField
+        label="OAP replicas"
+        type="number"
+        value={replicas}
+        inputProps={{ min: 0, max: 100, 'aria-label': 'OAP replicas' }}
+        onChange={e => setReplicas(e.target.value)}
+      />
+    ),
+    pause: <>Every component scales to zero. Storage and configuration are kept.</>,
+    resume: <>Components come back to the replicas they had before the pause.</>,
+    upgrade: (
+      <TextField
+        label="SkyWalking version"
+        value={version}
+        inputProps={{ 'aria-label': 'SkyWalking version' }}
+        onChange={e => setVersion(e.target.value)}
+        helperText="Storage, then OAP, then UI roll; a version that never becomes ready is rolled back."
+      />
+    ),
+    delete: (
+      <>
+        This deletes {backend.namespace}/{backend.name} in cluster {backend.cluster} and
+        every object it owns.
+      </>
+    ),
+  };
+
+  return (
+    <Box display="flex" style={{ gap: 4 }} flexWrap="wrap">
+      {canUpdate.allowed && (
+        <>
+          <Button size="small" onClick={() => setAction('scale')}>Scale</Button>
+          {backend.paused ? (
+            <Button size="small" onClick={() => setAction('resume')}>Resume</Button>
+          ) : (
+            <Button size="small" onClick={() => setAction('pause')}>Pause</Button>
+          )}
+          <Button size="small" onClick={() => setAction('upgrade')}>Upgrade</Button>
+        </>
+      )}
+      {canDelete.allowed && (
+        <Button size="small" color="secondary" onClick={() => setAction('delete')}>
+          Delete
+        </Button>
+      )}
+      {action && (
+        <ConfirmDialog
+          open
+          title={titles[action]}
+          body={bodies[action]}
+          confirmLabel={action === 'delete' ? 'Delete' : 'Confirm'}
+          danger={action === 'delete'}
+          onConfirm={run}
+          onClose={() => setAction(undefined)}
+        />
+      )}
+    </Box>
+  );
+};

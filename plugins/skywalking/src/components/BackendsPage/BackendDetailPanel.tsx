@@ -1,0 +1,97 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+  Table,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { Grid } from '@material-ui/core';
+import {
+  BackendRef,
+  EventSummary,
+  PodSummary,
+  StatusCondition,
+} from '@skywalking-backstage/plugin-skywalking-common';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import useInterval from 'react-use/esm/useInterval';
+import { skyWalkingApiRef } from '../../api';
+import { PhaseStatus } from '../StatusChip';
+
+/** Pods, conditions and events of one backend; refreshes while it is not Ready. */
+export const BackendDetailPanel = ({ backendRef }: { backendRef: BackendRef }) => {
+  const api = useApi(skyWalkingApiRef);
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.getBackend(backendRef),
+    [api, backendRef.cluster, backendRef.namespace, backendRef.name],
+  );
+  useInterval(retry, value && value.phase === 'Ready' ? null : 5000);
+
+  if (!value && loading) return <Progress />;
+  if (!value && error) return <ResponseErrorPanel error={error} />;
+  if (!value) return null;
+
+  return (
+    <Grid container spacing={2}>
+      <Grid item xs={12} md={4}>
+        <InfoCard title={`${value.namespace}/${value.name}`} subheader={`cluster ${value.cluster}`}>
+          <StructuredMetadataTable
+            metadata={{
+              status: <PhaseStatus phase={value.phase} />,
+              version: value.version,
+              storage: value.storage,
+              OAP: `${value.oap.ready}/${value.oap.desired} ready`,
+              UI: value.ui ? `${value.ui.ready}/${value.ui.desired} ready` : 'disabled',
+              owner: value.owner ?? '-',
+            }}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={8}>
+        <Table<StatusCondition>
+          title="Conditions"
+          options={{ paging: false, search: false, padding: 'dense' }}
+          data={value.conditions}
+          columns={[
+            { title: 'Type', field: 'type' },
+            { title: 'Status', field: 'status' },
+            { title: 'Reason', field: 'reason' },
+            { title: 'Message', field: 'message' },
+            { title: 'Since', field: 'lastTransitionTime' },
+          ]}
+        />
+      </Grid>
+      <Grid item xs={12}>
+        <Table<PodSummary>
+          title={`Pods (${value.pods.length})`}
+          options={{ paging: false, search: false, padding: 'dense' }}
+          data={value.pods}
+          columns={[
+            { title: 'Pod', field: 'name' },
+            { title: 'Component', field: 'component' },
+            { title: 'Phase', field: 'phase' },
+            { title: 'Ready', render: p => (p.ready ? 'yes' : 'no') },
+            { title: 'Restarts', field: 'restarts' },
+            { title: 'Node', field: 'node' },
+            { title: 'IP', field: 'ip' },
+          ]}
+        />
+      </Grid>
+      <Grid item xs={12}>
+        <Table<EventSummary>
+          title="Events"
+          options={{ paging: false, search: false, padding: 'dense' }}
+          data={value.events}
+          columns={[
+            { title: 'Type', field: 'type' },
+            { title: 'Reason', field: 'reason' },
+            { title: 'Object', field: 'object' },
+            { title: 'Message', field: 'message' },
+            { title: 'Count', field: 'count' },
+            { title: 'Last seen', field: 'lastSeen' },
+          ]}
+        />
+      </Grid>
+    </Grid>
+  );
+};

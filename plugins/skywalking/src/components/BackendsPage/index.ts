@@ -1,0 +1,1 @@
+export { BackendsPage } from './BackendsPage';

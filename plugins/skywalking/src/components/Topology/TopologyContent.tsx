@@ -1,0 +1,117 @@
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { Box, Grid, MenuItem, Select, Typography } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
+import { useCallback, useMemo, useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { skyWalkingApiRef } from '../../api';
+import { NODE_COLORS, TopologyGraph } from './TopologyGraph';
+
+const RANGES: Record<string, number> = {
+  'Last 15 minutes': 15,
+  'Last hour': 60,
+  'Last 6 hours': 360,
+  'Last 24 hours': 1440,
+};
+
+const Legend = () => (
+  <Box display="flex" style={{ gap: 12 }} flexWrap="wrap" data-testid="sw-topology-legend">
+    {Object.entries(NODE_COLORS).map(([kind, color]) => (
+      <Box key={kind} display="flex" alignItems="center" style={{ gap: 4 }}>
+        <span style={{ width: 12, height: 12, borderRadius: 6, background: color, display: 'inline-block' }} />
+        <Typography variant="caption">{kind}</Typography>
+      </Box>
+    ))}
+    <Typography variant="caption">— red arrows: calls (OAP); dashed: structure (Kubernetes API)</Typography>
+  </Box>
+);
+
+/** The entity's services, pods and calls between them, with metrics. */
+export const TopologyContent = () => {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  const api = useApi(skyWalkingApiRef);
+  const [range, setRange] = useState('Last 15 minutes');
+  const [selected, setSelected] = useState<string | undefined>();
+  const { value, loading, error } = useAsyncRetry(() => {
+    const to = new Date();
+    const from = new Date(to.getTime() - RANGES[range] * 60_000);
+    return api.getTopology(entityRef, from, to);
+  }, [api, entityRef, range]);
+  const onSelect = useCallback((id: string | undefined) => setSelected(id), []);
+  const node = useMemo(() => value?.nodes.find(n => n.id === selected), [value, selected]);
+
+  return (
+    <Grid container spacing={2}>
+      <Grid item xs={12}>
+        <Box display="flex" alignItems="center" justifyContent="space-between">
+          <Legend />
+          <Select value={range} onChange={e => setRange(String(e.target.value))} inputProps={{ 'aria-label': 'Time range' }}>
+            {Object.keys(RANGES).map(r => (
+              <MenuItem key={r} value={r}>{r}</MenuItem>
+            ))}
+          </Select>
+        </Box>
+      </Grid>
+      {loading && (
+        <Grid item xs={12}>
+          <Progress />
+        </Grid>
+      )}
+      {error && (
+        <Grid item xs={12}>
+          <ResponseErrorPanel error={error} />
+        </Grid>
+      )}
+      {value && (
+        <>
+          {(value.warnings ?? []).map(w => (
+            <Grid item xs={12} key={w}>
+              <Alert severity="warning">{w}</Alert>
+            </Grid>
+          ))}
+          <Grid item xs={12} md={9}>
+            <InfoCard
+              title="Topology"
+              subheader={`${value.nodes.length} nodes, ${value.edges.filter(e => e.kind === 'call').length} calls, ${value.unresolved.count} unresolved relations`}
+              noPadding
+            >
+              {value.nodes.length === 0 ? (
+                <EmptyState missing="data" title="No workloads found" description="No Kubernetes objects match this entity's annotations." />
+              ) : (
+                <TopologyGraph topology={value} onSelect={onSelect} />
+              )}
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12} md={3}>
+            <InfoCard title={node ? node.name : 'Details'}>
+              {node ? (
+                <StructuredMetadataTable
+                  metadata={{ kind: node.kind, namespace: node.namespace ?? '-', ...(node.metrics ?? {}) }}
+                />
+              ) : (
+                <Typography variant="body2">Click a node to see its metrics.</Typography>
+              )}
+              {value.unresolved.count > 0 && (
+                <Box mt={2}>
+                  <Typography variant="subtitle2">Unresolved relations ({value.unresolved.count})</Typography>
+                  {value.unresolved.samples.map(s => (
+                    <Typography key={s} variant="caption" display="block">{s}</Typography>
+                  ))}
+                </Box>
+              )}
+            </InfoCard>
+          </Grid>
+        </>
+      )}
+    </Grid>
+  );
+};

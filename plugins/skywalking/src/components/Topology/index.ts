@@ -1,0 +1,1 @@
+export { TopologyContent } from './TopologyContent';

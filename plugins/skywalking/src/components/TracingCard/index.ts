@@ -1,0 +1,1 @@
+export { TracingCard } from './TracingCard';

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the portal and the tests need. Idempotent and fast when warm.
+#   --system-packages   also Debian packages for the tests (chromium, postgresql)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
+
+if [ "${1:-}" = "--system-packages" ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  command -v runuser >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "[install] Debian packages: ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then
+      echo "[install] need root to install ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" >&2
+      exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+# npm dependencies from the committed lockfile; skipped when unchanged
+stamp=node_modules/.swb-lock-hash
+hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+  echo "[install] npm ci"
+  # never download a browser: the tests use Debian's chromium
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  if [ -n "${SWB_NODE_DIR:-}" ]; then export npm_config_nodedir="$SWB_NODE_DIR"; fi
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$hash" > "$stamp"
+fi
+
+# Go-built control plane binaries (etcd, kube-apiserver, kcm, scheduler, kwok), cached by version
+if [ -x tools/local-cluster/build.sh ] || [ -f tools/local-cluster/build.sh ]; then
+  bash tools/local-cluster/build.sh
+fi

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// `npm start`: the demo portal on embedded defaults (SQLite, guest sign-in,
+// demo catalog). With no kubeconfig context configured, it starts the local
+// control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK)
+// and points the portal at it; otherwise the configured cluster is used.
+//   --backend-only   serve the built app from the backend on :7007 (e2e, CI)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bootstrapCluster, hasKubeContext } from './lib/cluster-bootstrap.mjs';
+import { startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const args = process.argv.slice(2);
+const backendOnly = args.includes('--backend-only');
+const stateDir = path.resolve(root, process.env.SWB_CLUSTER_STATE_DIR ?? '.local-cluster/demo');
+const configs = [path.join(root, 'app-config.yaml')];
+for (const extra of ['app-config.local.yaml']) {
+  if (fs.existsSync(path.join(root, extra))) configs.push(path.join(root, extra));
+}
+
+let startedCluster = false;
+const useLocal = process.env.SWB_LOCAL_CLUSTER === '1' || (process.env.SWB_LOCAL_CLUSTER !== '0' && !hasKubeContext());
+if (useLocal) {
+  console.log('[start] no kubeconfig context configured: starting the local control plane');
+  const kubeconfigPath = startLocalCluster(stateDir);
+  startedCluster = true;
+  const { configPath, server } = await bootstrapCluster({
+    kubeconfigPath,
+    clusterName: 'local',
+    demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml')],
+    outDir: stateDir,
+  });
+  console.log(`[start] local cluster ${server} (kubeconfig ${kubeconfigPath})`);
+  configs.push(configPath);
+} else {
+  console.log('[start] using the configured kubeconfig context / kubernetes config');
+}
+
+const configArgs = configs.flatMap(c => ['--config', c]);
+const child = backendOnly
+  ? spawn('npx', ['backstage-cli', 'package', 'start', ...configArgs], {
+      cwd: path.join(root, 'packages/backend'),
+      stdio: 'inherit',
+      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
+    })
+  : spawn('npx', ['backstage-cli', 'repo', 'start', ...configArgs], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
+    });
+
+let stopping = false;
+function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  child.kill('SIGTERM');
+  if (startedCluster && process.env.SWB_KEEP_CLUSTER !== '1') {
+    try {
+      stopLocalCluster(stateDir);
+    } catch (e) {
+      console.error(`[start] stopping the local cluster failed: ${e.message}`);
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+child.on('exit', code => shutdown(code ?? 0));

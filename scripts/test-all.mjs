@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `npm test`: every test of the project, in one run, on real parts:
+//   lint (Backstage's eslint config), type check, unit and integration tests
+//   (jest, per package; database tests on SQLite and a real PostgreSQL;
+//   Kubernetes tests on the real local control plane), and Playwright e2e in
+//   Debian's headless Chromium against the running demo portal.
+// Ends with "N passed, N failed" summing every runner; exits non-zero on any failure.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startPostgres, stopPostgres } from './postgres.mjs';
+import { startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
+import { bootstrapCluster } from './lib/cluster-bootstrap.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const artifacts = path.join(root, 'artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+const only = process.argv.slice(2); // e.g. `npm test -- unit e2e`
+const want = step => only.length === 0 || only.includes(step);
+const results = [];
+
+function run(cmd, args, opts = {}) {
+  return new Promise(resolve => {
+    const started = Date.now();
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+    child.on('exit', code => resolve({ code: code ?? 1, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+function record(step, passed, failed, seconds, note = '') {
+  results.push({ step, passed, failed, seconds, note });
+  console.log(`\n[test] ${step}: ${passed} passed, ${failed} failed (${seconds.toFixed(0)}s)${note ? ` ${note}` : ''}\n`);
+}
+
+async function waitForHttp(url, deadlineMs) {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise(r => setTimeout(r, 1000));
+  }
+  throw new Error(`${url} did not answer within ${deadlineMs / 1000}s`);
+}
+
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (e) {
+      console.error(`[test] cleanup: ${e.message}`);
+    }
+  }
+}
+process.on('SIGINT', async () => {
+  await cleanup();
+  process.exit(130);
+});
+
+try {
+  if (want('lint')) {
+    const r = await run('npx', ['backstage-cli', 'repo', 'lint']);
+    record('lint', r.code === 0 ? 1 : 0, r.code === 0 ? 0 : 1, r.seconds);
+  }
+  if (want('tsc')) {
+    const r = await run('npx', ['tsc', '--noEmit', '-p', '.']);
+    record('types', r.code === 0 ? 1 : 0, r.code === 0 ? 0 : 1, r.seconds);
+  }
+
+  // shared infrastructure for the unit/integration and e2e steps
+  const env = { ...process.env, BACKSTAGE_TEST_DISABLE_DOCKER: '1' };
+  if (want('unit') || want('e2e')) {
+    const pgState = path.join(root, '.local-cluster/test-postgres');
+    const pg = await startPostgres(pgState);
+    cleanups.push(() => stopPostgres(pgState));
+    env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING = pg.connection;
+    env.SWB_REQUIRE_POSTGRES = '1';
+
+    const clusterState = path.join(root, '.local-cluster/test');
+    const kubeconfig = startLocalCluster(clusterState);
+    cleanups.push(() => stopLocalCluster(clusterState));
+    env.SWB_TEST_KUBECONFIG = kubeconfig;
+    env.SWB_REQUIRE_CLUSTER = '1';
+  }
+
+  if (want('unit')) {
+    const out = path.join(artifacts, 'jest.json');
+    fs.rmSync(out, { force: true });
+    const r = await run(
+      'npx',
+      ['backstage-cli', 'repo', 'test', '--ci', '--json', `--outputFile=${out}`],
+      { env: { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() } },
+    );
+    if (fs.existsSync(out)) {
+      const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+      const suiteErrors = j.numRuntimeErrorTestSuites ?? 0;
+      record('unit+integration (jest)', j.numPassedTests, j.numFailedTests + suiteErrors, r.seconds,
+        suiteErrors ? `(${suiteErrors} suites failed to run)` : '');
+      if (r.code !== 0 && j.numFailedTests + suiteErrors === 0) record('jest exit status', 0, 1, 0);
+    } else {
+      record('unit+integration (jest)', 0, 1, r.seconds, '(no results written)');
+    }
+  }
+
+  if (want('e2e')) {
+    const build = await run('npx', ['backstage-cli', 'package', 'build'], { cwd: path.join(root, 'packages/app'), env });
+    if (build.code !== 0) {
+      record('e2e (app build)', 0, 1, build.seconds);
+    } else {
+      const e2eState = path.join(root, '.local-cluster/test');
+      const { configPath } = await bootstrapCluster({
+        kubeconfigPath: env.SWB_TEST_KUBECONFIG,
+        clusterName: 'local',
+        demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml')],
+        outDir: e2eState,
+      });
+      const sqliteDir = fs.mkdtempSync(path.join(root, '.local-cluster/e2e-sqlite-'));
+      const portal = spawn(
+        'npx',
+        ['backstage-cli', 'package', 'start', '--config', path.join(root, 'app-config.yaml'), '--config', configPath, '--config', path.join(root, 'e2e/app-config.e2e.yaml')],
+        {
+          cwd: path.join(root, 'packages/backend'),
+          stdio: ['ignore', fs.openSync(path.join(artifacts, 'portal.log'), 'w'), fs.openSync(path.join(artifacts, 'portal.log'), 'a')],
+          env: { ...env, SWB_SQLITE_DIR: sqliteDir, NODE_OPTIONS: '--no-node-snapshot' },
+          detached: true,
+        },
+      );
+      cleanups.push(async () => {
+        try { process.kill(-portal.pid, 'SIGTERM'); } catch {}
+        fs.rmSync(sqliteDir, { recursive: true, force: true });
+      });
+      await waitForHttp('http://localhost:7007/.backstage/health/v1/readiness', 180_000);
+      const out = path.join(artifacts, 'e2e', 'results.json');
+      fs.rmSync(out, { force: true });
+      const r = await run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], {
+        env: { ...env, PLAYWRIGHT_BASE_URL: 'http://localhost:7007', SWB_TEST_KUBECONFIG: env.SWB_TEST_KUBECONFIG },
+      });
+      if (fs.existsSync(out)) {
+        const s = JSON.parse(fs.readFileSync(out, 'utf8')).stats;
+        record('e2e (playwright, chromium)', s.expected + (s.flaky ?? 0), s.unexpected, r.seconds, s.skipped ? `(${s.skipped} skipped)` : '');
+      } else {
+        record('e2e (playwright, chromium)', 0, 1, r.seconds, '(no results written)');
+      }
+    }
+  }
+} catch (e) {
+  console.error(`[test] ${e.stack ?? e}`);
+  record('test harness', 0, 1, 0, e.message);
+} finally {
+  await cleanup();
+}
+
+const passed = results.reduce((a, r) => a + r.passed, 0);
+const failed = results.reduce((a, r) => a + r.failed, 0);
+console.log('\nSummary:');
+for (const r of results) console.log(`  ${r.step}: ${r.passed} passed, ${r.failed} failed ${r.note}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
