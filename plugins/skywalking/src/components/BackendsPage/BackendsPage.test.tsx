@@ -1,0 +1,72 @@
+import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { BackendSummary } from '@skywalking-backstage/plugin-skywalking-common';
+import { SkyWalkingApi, skyWalkingApiRef } from '../../api';
+import { BackendsPage } from './BackendsPage';
+
+const backend: BackendSummary = {
+  cluster: 'local',
+  namespace: 'sw',
+  name: 'demo',
+  version: '10.2.0',
+  phase: 'Ready',
+  conditions: [{ type: 'Ready', status: 'True', reason: 'AllReplicasReady' }],
+  oap: { desired: 2, ready: 2 },
+  ui: { desired: 1, ready: 1 },
+  storage: 'banyandb',
+  paused: false,
+  owner: 'group:default/guests',
+};
+
+function apiWith(overrides: Partial<SkyWalkingApi> = {}) {
+  return {
+    listBackends: jest.fn(async () => [backend]),
+    listClusters: jest.fn(async () => [{ name: 'local', reachable: true, injectionMode: 'webhook' as const, serverVersion: 'v1.36.0' }]),
+    scaleBackend: jest.fn(async () => ({ applied: true, queued: false })),
+    ...overrides,
+  } as unknown as SkyWalkingApi;
+}
+
+describe('BackendsPage', () => {
+  it('lists backends with status, replicas, storage and owner', async () => {
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, apiWith()], [permissionApiRef, mockApis.permission()]]}>
+        <BackendsPage />
+      </TestApiProvider>,
+    );
+    expect(await screen.findByText('demo')).toBeInTheDocument();
+    expect(screen.getByText('Ready')).toBeInTheDocument();
+    expect(screen.getByText('banyandb')).toBeInTheDocument();
+    expect(screen.getByText('group:default/guests')).toBeInTheDocument();
+    expect(screen.getByText(/local: reachable \(v1.36.0\)/)).toBeInTheDocument();
+  });
+
+
+  it('scales after confirmation with the replicas typed in the dialog', async () => {
+    const api = apiWith();
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, api], [permissionApiRef, mockApis.permission()]]}>
+        <BackendsPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Scale' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('OAP replicas'), { target: { value: '4' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    await waitFor(() =>
+      expect(api.scaleBackend).toHaveBeenCalledWith(expect.objectContaining({ name: 'demo', namespace: 'sw', cluster: 'local' }), 4),
+    );
+  });
+
+  it('shows the API error instead of an empty table', async () => {
+    const api = apiWith({ listBackends: jest.fn(async () => { throw new Error('cluster local unreachable: connect ECONNREFUSED'); }) });
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, api], [permissionApiRef, mockApis.permission()]]}>
+        <BackendsPage />
+      </TestApiProvider>,
+    );
+    expect((await screen.findAllByText(/ECONNREFUSED/)).length).toBeGreaterThan(0);
+    expect(screen.queryByText('demo')).not.toBeInTheDocument();
+  });
+});
