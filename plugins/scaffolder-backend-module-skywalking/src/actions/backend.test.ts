@@ -1,0 +1,110 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  createBackendCreateAction,
+  createBackendDeleteAction,
+  createBackendUpdateAction,
+} from './backend';
+import { SkyWalkingApiCaller } from './skywalkingApi';
+
+// A recording HTTP endpoint standing in for the skywalking plugin's REST API:
+// these tests check what the actions send and how they read the answers.
+function recordingApi(answer: (req: { method: string; url: string; body: any }) => { status: number; body: unknown }) {
+  const calls: { method: string; url: string; body: any; auth?: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', c => (data += c));
+    req.on('end', () => {
+      const call = { method: req.method!, url: req.url!, body: data ? JSON.parse(data) : undefined, auth: req.headers.authorization };
+      calls.push(call);
+      const a = answer(call);
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(a.body));
+    });
+  });
+  return {
+    calls,
+    async start() {
+      await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+      const { port } = server.address() as AddressInfo;
+      return new SkyWalkingApiCaller({
+        discovery: { getBaseUrl: async () => `http://127.0.0.1:${port}/api/skywalking`, getExternalBaseUrl: async () => '' },
+        auth: mockServices.auth(),
+      });
+    },
+    stop: () => new Promise<void>(r => server.close(() => r())),
+  };
+}
+
+const ctx = (input: any) =>
+  createMockActionContext({ input, getInitiatorCredentials: async () => mockCredentials.user('user:default/guest') } as any);
+
+describe('skywalking:backend:create', () => {
+  it('sends the spec on behalf of the initiator and outputs the catalog entity ref', async () => {
+    const api = recordingApi(() => ({ status: 201, body: { applied: true, queued: false } }));
+    const action = createBackendCreateAction(await api.start());
+    const c = ctx({ name: 'shop-tracing', namespace: 'skywalking', cluster: 'local', version: '10.2.0', storage: 'banyandb', oapReplicas: 2, ui: true, rover: false, owner: 'group:default/guests', waitForReady: false, timeoutSeconds: 60 });
+    await action.handler(c);
+    await api.stop();
+    expect(api.calls).toHaveLength(1);
+    expect(api.calls[0]).toMatchObject({ method: 'POST', url: '/api/skywalking/backends' });
+    expect(api.calls[0].auth).toMatch(/^Bearer /);
+    expect(api.calls[0].body.spec).toMatchObject({ name: 'shop-tracing', namespace: 'skywalking', cluster: 'local', oap: { replicas: 2 }, ui: { enabled: true }, storage: { type: 'banyandb' } });
+    expect(c.output).toHaveBeenCalledWith('entityRef', 'resource:default/skywalking-local-skywalking-shop-tracing');
+    expect(c.output).toHaveBeenCalledWith('queued', false);
+  });
+
+  it('fails with the API field errors in the message', async () => {
+    const api = recordingApi(() => ({ status: 400, body: { error: { message: 'Invalid' }, fields: [{ path: 'name', message: 'must be a DNS-1123 label' }] } }));
+    const action = createBackendCreateAction(await api.start());
+    await expect(
+      action.handler(ctx({ name: 'Bad_Name', namespace: 'sw', cluster: 'local', version: '10.2.0', storage: 'banyandb', oapReplicas: 1, ui: true, rover: false, waitForReady: false, timeoutSeconds: 60 })),
+    ).rejects.toThrow(/name: must be a DNS-1123 label/);
+    await api.stop();
+  });
+
+  it('waits for Ready and logs progress when asked to', async () => {
+    let polls = 0;
+    const api = recordingApi(req => {
+      if (req.method === 'POST') return { status: 201, body: { applied: true, queued: false } };
+      polls++;
+      return { status: 200, body: { phase: polls < 2 ? 'Progressing' : 'Ready', conditions: [], oap: { desired: 1, ready: polls < 2 ? 0 : 1 } } };
+    });
+    const action = createBackendCreateAction(await api.start());
+    const c = ctx({ name: 'a', namespace: 'sw', cluster: 'local', version: '10.2.0', storage: 'banyandb', oapReplicas: 1, ui: false, rover: false, waitForReady: true, timeoutSeconds: 60 });
+    await action.handler(c);
+    await api.stop();
+    expect(polls).toBe(2);
+    expect(c.output).toHaveBeenCalledWith('phase', 'Ready');
+  }, 20_000);
+});
+
+describe('skywalking:backend:update and delete', () => {
+  it('applies pause, upgrade and scale as separate audited requests in a safe order', async () => {
+    const api = recordingApi(() => ({ status: 200, body: { applied: true, queued: false } }));
+    const caller = await api.start();
+    const action = createBackendUpdateAction(caller);
+    await action.handler(ctx({ cluster: 'local', namespace: 'sw', name: 'a', version: '10.3.0', oapReplicas: 3, paused: true }));
+    const del = createBackendDeleteAction(caller);
+    await del.handler(ctx({ cluster: 'local', namespace: 'sw', name: 'a' }));
+    await api.stop();
+    expect(api.calls.map(c => `${c.method} ${c.url}`)).toEqual([
+      'POST /api/skywalking/backends/local/sw/a/pause',
+      'POST /api/skywalking/backends/local/sw/a/upgrade',
+      'POST /api/skywalking/backends/local/sw/a/scale',
+      'DELETE /api/skywalking/backends/local/sw/a',
+    ]);
+    expect(api.calls[1].body).toEqual({ version: '10.3.0' });
+    expect(api.calls[2].body).toEqual({ replicas: 3 });
+  });
+
+  it('refuses an update that changes nothing', async () => {
+    const api = recordingApi(() => ({ status: 200, body: {} }));
+    const action = createBackendUpdateAction(await api.start());
+    await expect(action.handler(ctx({ cluster: 'local', namespace: 'sw', name: 'a' }))).rejects.toThrow(/Nothing to change/);
+    await api.stop();
+    expect(api.calls).toHaveLength(0);
+  });
+});
