@@ -1,0 +1,8 @@
+export * from './constants';
+export type * from './types';
+export { injectAgent, removeAgent, isAgentInjected, isIstioPod, OVERRIDE_KEYS } from './inject';
+export type { RemoveAgentResult } from './inject';
+export { parseAgentAnnotations, isInjectorAnnotation, formatAgentOptionValue, MAX_VALUE_LENGTH } from './validate';
+export type { AgentAnnotationConfig } from './validate';
+export { injectWorkload, removeWorkload, podTemplatePath, WORKLOAD_POD_PATHS } from './workload';
+export type { WorkloadResult } from './workload';
