@@ -84,7 +84,7 @@ export function isAgentInjected(pod: AnyPod): boolean {
 
 function mergeConfigs(base: AgentAnnotationConfig, over: AgentAnnotationConfig, overKeys: string[]): AgentAnnotationConfig {
   const merge = (a: Array<[string, string]>, b: Array<[string, string]>) =>
-    [...new Map([...a, ...b]).entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    [...new Map([...a, ...b]).entries()].sort(([x], [y]) => Number(x > y) - Number(x < y));
   return {
     sidecar: { ...base.sidecar, ...over.sidecar },
     agentOptions: merge(base.agentOptions, over.agentOptions),
@@ -178,7 +178,7 @@ function lastIndexOfName<T extends { name?: unknown }>(list: T[] | undefined, na
  * values are reported in `errors` and left out; the rest is still applied.
  * Calling it on its own output changes nothing.
  */
-export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P }): InjectAgentResult<P> {
+export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P }): InjectAgentResult<P & PodTemplateSpecLike> {
   const original = input.pod;
   const errors: InjectionError[] = [];
   const warnings: string[] = [];
@@ -476,8 +476,8 @@ function parseRecord(raw: unknown): InjectionRecord | string {
  * Pods without the marker (not injected, or injected by SWCK itself) are
  * returned unchanged.
  */
-export function removeAgent<P extends AnyPod>(input: P): RemoveAgentResult<P> {
-  const nothing = (reason: string, errors: InjectionError[] = []): RemoveAgentResult<P> => ({
+export function removeAgent<P extends AnyPod>(input: P): RemoveAgentResult<P & PodTemplateSpecLike> {
+  const nothing = (reason: string, errors: InjectionError[] = []): RemoveAgentResult<P & PodTemplateSpecLike> => ({
     pod: clone(input ?? ({} as P)),
     patch: [],
     removed: false,
