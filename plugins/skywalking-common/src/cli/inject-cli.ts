@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { compare } from 'fast-json-patch';
-import { Document, parseAllDocuments } from 'yaml';
+import { Document, isCollection, parseAllDocuments } from 'yaml';
 import {
   AGENT_ANNOTATION_PREFIX,
   BOOTSTRAP_PLUGINS_ANNOTATION,
@@ -198,6 +198,11 @@ function patchDocument(doc: Document, ops: JsonPatchOperation[], expected: unkno
       if (op.op === 'remove') doc.deleteIn(path);
       else if (op.op === 'add' || op.op === 'replace') doc.setIn(path, doc.createNode(op.value));
       else throw new Error(`unexpected op ${op.op}`);
+      // show changed parts in block style even where the input used flow style ({...}, [...])
+      for (let i = 0; i <= path.length; i++) {
+        const node = i ? doc.getIn(path.slice(0, i), true) : doc.contents;
+        if (isCollection(node)) node.flow = false;
+      }
     }
     if (JSON.stringify(doc.toJS()) === JSON.stringify(expected)) return;
   } catch {

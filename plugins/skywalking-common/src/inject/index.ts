@@ -1,5 +1,20 @@
 export * from './constants';
-export type * from './types';
+export type {
+  AgentBackend,
+  ContainerLike,
+  EnvVarLike,
+  InjectAgentInput,
+  InjectAgentResult,
+  InjectionError,
+  InjectionRecord,
+  JsonPatchOperation,
+  ObjectMetaLike,
+  PodLike,
+  PodSpecLike,
+  PodTemplateSpecLike,
+  SwAgentDefaults,
+  VolumeMountLike,
+} from './types';
 export { injectAgent, removeAgent, isAgentInjected, isIstioPod, OVERRIDE_KEYS } from './inject';
 export type { RemoveAgentResult } from './inject';
 export { parseAgentAnnotations, isInjectorAnnotation, formatAgentOptionValue, MAX_VALUE_LENGTH } from './validate';
