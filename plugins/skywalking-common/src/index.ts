@@ -6,3 +6,4 @@
 export * from './api';
 export * from './permissions';
 export * from './entity';
+export * from './inject';

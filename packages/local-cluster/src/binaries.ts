@@ -1,0 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const buildScript = path.resolve(__dirname, '../../../tools/local-cluster/build.sh');
+
+/**
+ * Directory of the Go-built control plane binaries, building them on a cold
+ * cache (tools/local-cluster/build.sh; minutes) and returning at once on a warm one.
+ */
+export function ensureBinaries(log: (m: string) => void = () => {}): string {
+  if (process.env.SWB_K8S_BIN_DIR) return process.env.SWB_K8S_BIN_DIR;
+  const dir = execFileSync('bash', [buildScript, '--print-dir'], { encoding: 'utf8' }).trim();
+  const needed = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+  if (needed.every(b => fs.existsSync(path.join(dir, b)))) return dir;
+  log(`building the local control plane into ${dir}`);
+  const out = execFileSync('bash', [buildScript], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!;
+}

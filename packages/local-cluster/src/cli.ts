@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startLocalCluster, stopPids } from './cluster';
+
+/*
+ * local-cluster start                          foreground; Ctrl-C stops it
+ * local-cluster start --detach --state-dir D   start, write D/state.json and D/kubeconfig, exit
+ * local-cluster stop --state-dir D             stop exactly the PIDs in D/state.json
+ */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function alive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const cmd = process.argv[2];
+  const stateDir = arg('--state-dir') ? path.resolve(arg('--state-dir')!) : undefined;
+  const log = (m: string) => process.stderr.write(`[local-cluster] ${m}\n`);
+  if (cmd === 'start') {
+    const detach = process.argv.includes('--detach');
+    if (detach && !stateDir) throw new Error('--detach needs --state-dir');
+    if (stateDir) {
+      const statePath = path.join(stateDir, 'state.json');
+      if (fs.existsSync(statePath)) {
+        const st = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+        if (Object.values<number>(st.pids).every(alive)) {
+          log(`already running at ${st.server}`);
+          return;
+        }
+        await stopPids(st.pids);
+      }
+      fs.rmSync(stateDir, { recursive: true, force: true });
+      fs.mkdirSync(stateDir, { recursive: true });
+    }
+    const t0 = Date.now();
+    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log });
+    log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${c.server}`);
+    if (stateDir) {
+      fs.copyFileSync(c.kubeconfigPath, path.join(stateDir, 'kubeconfig'));
+      fs.writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ server: c.server, pids: c.pids, dataDir: c.dataDir }, null, 2));
+      process.stdout.write(`${path.join(stateDir, 'kubeconfig')}\n`);
+    } else {
+      process.stdout.write(`${c.kubeconfigPath}\n`);
+    }
+    if (detach) {
+      // leave the children running; they were spawned attached, so detach our handles
+      process.exit(0);
+    }
+    const shutdown = async () => {
+      log('stopping');
+      await c.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+    await new Promise(() => {});
+  } else if (cmd === 'stop') {
+    if (!stateDir) throw new Error('stop needs --state-dir');
+    const statePath = path.join(stateDir, 'state.json');
+    if (!fs.existsSync(statePath)) {
+      log('nothing to stop');
+      return;
+    }
+    const st = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+    await stopPids(st.pids);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    log('stopped');
+  } else {
+    process.stderr.write('usage: local-cluster start [--detach --state-dir DIR] | stop --state-dir DIR\n');
+    process.exit(2);
+  }
+}
+
+main().catch(e => {
+  process.stderr.write(`[local-cluster] ${e.message ?? e}\n`);
+  process.exit(1);
+});

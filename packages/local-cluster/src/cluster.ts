@@ -1,0 +1,265 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ensureBinaries } from './binaries';
+import { createCertificateAuthority, rsaKeyPair } from './pki';
+
+export interface LocalCluster {
+  /** https://127.0.0.1:<port> */
+  server: string;
+  kubeconfigPath: string;
+  kubeconfig: string;
+  caPem: string;
+  dataDir: string;
+  pids: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** fake KWOK nodes to create (default 3) */
+  nodes?: number;
+  /** where to keep etcd data, certificates, logs; a temp dir by default, removed on stop */
+  dataDir?: string;
+  log?: (message: string) => void;
+}
+
+export const SERVICE_CIDR = '10.0.0.0/24';
+export const POD_CIDR = '10.244.0.0/16';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function kubeconfigYaml(server: string, caPem: string, certPem: string, keyPem: string, user: string) {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return YAML.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
+    users: [{ name: user, user: { 'client-certificate-data': b64(certPem), 'client-key-data': b64(keyPem) } }],
+    contexts: [{ name: 'local', context: { cluster: 'local', user } }],
+    'current-context': 'local',
+  });
+}
+
+function httpsGet(url: string, tls: { ca: string; cert: string; key: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ...tls, agent: false, timeout: 3000 }, res => {
+      let body = '';
+      res.on('data', c => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, procs: ChildProcess[]) {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const dead = procs.find(p => p.exitCode !== null || p.signalCode !== null);
+    if (dead) throw new Error(`${what}: ${dead.spawnfile} exited (${dead.exitCode ?? dead.signalCode}) before it was ready`);
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`${what} not ready after ${timeoutMs / 1000}s${last ? `: ${last}` : ''}`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+async function killPid(pid: number, timeoutMs = 10_000) {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone between the check and the kill
+  }
+}
+
+/** Stops exactly the given processes (never a broad kill), in reverse start order. */
+export async function stopPids(pids: Record<string, number>) {
+  for (const name of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']) {
+    if (pids[name]) await killPid(pids[name]);
+  }
+}
+
+/**
+ * Starts a real control plane on loopback: etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler and KWOK with fake nodes, from the
+ * Go-built binaries. Resolves when /readyz answers, the nodes are Ready and
+ * the default ServiceAccount exists (pods need it).
+ */
+export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalCluster> {
+  const log = opts.log ?? (() => {});
+  const bin = ensureBinaries(log);
+  const ownsDataDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'swb-k8s-'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const f = (name: string) => path.join(dataDir, name);
+  const write = (name: string, content: string) => {
+    fs.writeFileSync(f(name), content, { mode: 0o600 });
+    return f(name);
+  };
+
+  // certificates: one CA, apiserver serving cert, admin client cert, SA keys
+  const ca = createCertificateAuthority();
+  const serving = ca.issue({
+    commonName: 'kube-apiserver',
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: ['127.0.0.1', '::1', '10.0.0.1'],
+    server: true,
+  });
+  const admin = ca.issue({ commonName: 'admin', organization: 'system:masters', client: true });
+  const sa = rsaKeyPair();
+  write('ca.crt', ca.certPem);
+  write('ca.key', ca.keyPem);
+  write('apiserver.crt', serving.certPem);
+  write('apiserver.key', serving.keyPem);
+  write('sa.key', sa.keyPem);
+  write('sa.pub', sa.publicPem);
+
+  const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const server = `https://127.0.0.1:${apiPort}`;
+  const kubeconfig = kubeconfigYaml(server, ca.certPem, admin.certPem, admin.keyPem, 'admin');
+  const kubeconfigPath = write('kubeconfig', kubeconfig);
+
+  const procs: ChildProcess[] = [];
+  const pids: Record<string, number> = {};
+  const run = (name: string, args: string[]) => {
+    const out = fs.openSync(f(`${name}.log`), 'a');
+    const p = spawn(path.join(bin, name), args, { stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    procs.push(p);
+    pids[name] = p.pid!;
+    log(`started ${name} (pid ${p.pid})`);
+    return p;
+  };
+  const stop = async () => {
+    await stopPids(pids);
+    if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    run('etcd', [
+      '--name=local', `--data-dir=${f('etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-cluster=local=http://127.0.0.1:${etcdPeerPort}`,
+      '--unsafe-no-fsync', '--log-level=warn',
+    ]);
+    await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, procs);
+
+    run('kube-apiserver', [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+      '--authorization-mode=Node,RBAC',
+      `--client-ca-file=${f('ca.crt')}`,
+      `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
+      `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--allow-privileged=true', '--endpoint-reconciler-type=none',
+      `--cert-dir=${f('apiserver-certs')}`,
+      '--v=1',
+    ]);
+    const tls = { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+    await waitFor('kube-apiserver /readyz', async () => (await httpsGet(`${server}/readyz`, tls)).status === 200, 90_000, procs);
+
+    run('kube-controller-manager', [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
+      '--secure-port=0', '--leader-elect=false',
+      `--service-account-private-key-file=${f('sa.key')}`, `--root-ca-file=${f('ca.crt')}`,
+      `--cluster-signing-cert-file=${f('ca.crt')}`, `--cluster-signing-key-file=${f('ca.key')}`,
+      '--use-service-account-credentials=false',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--controllers=*',
+      '--v=1',
+    ]);
+    run('kube-scheduler', [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
+      '--secure-port=0', '--leader-elect=false', '--v=1',
+    ]);
+    run('kwok', [
+      `--kubeconfig=${kubeconfigPath}`,
+      '--manage-all-nodes=true',
+      `--cidr=${POD_CIDR}`,
+      '--node-ip=10.240.0.1',
+      `--config=${path.join(bin, 'kwok-stages.yaml')}`,
+      '--server-address=127.0.0.1:0',
+    ]);
+
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const nodes = opts.nodes ?? 3;
+    for (let i = 0; i < nodes; i++) {
+      await core.createNode({
+        body: {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: {
+            name: `kwok-node-${i}`,
+            annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
+            labels: {
+              'kubernetes.io/hostname': `kwok-node-${i}`,
+              'kubernetes.io/os': 'linux',
+              'kubernetes.io/arch': 'amd64',
+              'topology.kubernetes.io/zone': `zone-${i % 3}`,
+              type: 'kwok',
+            },
+          },
+          status: {
+            allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+            capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+          },
+        },
+      });
+    }
+    await waitFor('KWOK nodes Ready', async () => {
+      const list = await core.listNode();
+      return list.items.length === nodes && list.items.every(n => n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'));
+    }, 60_000, procs);
+    await waitFor('default ServiceAccount', async () => {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
+    }, 60_000, procs);
+    log(`local cluster ready at ${server}`);
+    return { server, kubeconfigPath, kubeconfig, caPem: ca.certPem, dataDir, pids, stop };
+  } catch (e) {
+    const logs = Object.keys(pids)
+      .map(n => `--- ${n}.log (tail)\n${fs.existsSync(f(`${n}.log`)) ? fs.readFileSync(f(`${n}.log`), 'utf8').split('\n').slice(-15).join('\n') : ''}`)
+      .join('\n');
+    await stop();
+    throw new Error(`${(e as Error).message}\n${logs}`);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * A real local Kubernetes control plane (etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, KWOK fake nodes) built from Go
+ * modules, for the demo portal and the tests.
+ *
+ * @packageDocumentation
+ */
+export { startLocalCluster, stopPids, freePort, SERVICE_CIDR, POD_CIDR } from './cluster';
+export type { LocalCluster, StartOptions } from './cluster';
+export { ensureBinaries } from './binaries';
+export { getSharedTestCluster, createTestNamespace, eventually } from './testing';
+export type { TestCluster } from './testing';
+export { createCertificateAuthority } from './pki';

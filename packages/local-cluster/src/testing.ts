@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import YAML from 'yaml';
+import { startLocalCluster } from './cluster';
+
+export interface TestCluster {
+  kubeconfigPath: string;
+  kubeconfig: string;
+  server: string;
+  /** a no-op for a cluster shared by the test run */
+  stop(): Promise<void>;
+}
+
+let shared: Promise<TestCluster> | undefined;
+
+/**
+ * The cluster tests run against: the one the test orchestrator started for
+ * the whole run (SWB_TEST_KUBECONFIG), or, when a test file runs alone, one
+ * started for this process and stopped when it exits. Tests isolate
+ * themselves by namespace (createTestNamespace).
+ */
+export function getSharedTestCluster(): Promise<TestCluster> {
+  if (!shared) {
+    shared = (async () => {
+      const path = process.env.SWB_TEST_KUBECONFIG;
+      if (path) {
+        const kubeconfig = fs.readFileSync(path, 'utf8');
+        const server = YAML.parse(kubeconfig).clusters[0].cluster.server as string;
+        return { kubeconfigPath: path, kubeconfig, server, stop: async () => {} };
+      }
+      const c = await startLocalCluster({});
+      // jest gives each test file its own process: stop with it
+      const stopOnce = () => c.stop().catch(() => {});
+      process.once('beforeExit', stopOnce);
+      return { ...c, stop: stopOnce };
+    })();
+  }
+  return shared;
+}
+
+/** Creates a uniquely named namespace for one test (file) and returns its name. */
+export async function createTestNamespace(prefix: string): Promise<string> {
+  const c = await getSharedTestCluster();
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(c.kubeconfig);
+  const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+/** Polls until `check` returns a truthy value or the deadline passes. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ''}`);
+    await new Promise(r => setTimeout(r, intervalMs));
+  }
+}
