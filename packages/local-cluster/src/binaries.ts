@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+// This package only runs from the repository (dev and tests), never from a
+// production bundle, so the source location is the right anchor.
+// eslint-disable-next-line no-restricted-syntax
 const buildScript = path.resolve(__dirname, '../../../tools/local-cluster/build.sh');
 
 /**

@@ -72,11 +72,12 @@ describe('local control plane', () => {
       return rs.items.length === 1 && pods.items.length === 2;
     });
     await apps.deleteNamespacedDeployment({ name: 'gc', namespace: ns, propagationPolicy: 'Background' });
-    await eventually('garbage collection', async () => {
+    const collected = await eventually('garbage collection', async () => {
       const rs = await apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: 'app=gc' });
       const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=gc' });
       return rs.items.length === 0 && pods.items.length === 0;
     }, 60_000);
+    expect(collected).toBe(true);
   });
 
   it('serves a CRD with a status subresource for custom objects', async () => {

@@ -41,22 +41,22 @@ export function parseAdmissionReview(body: string | Buffer): ParseResult {
   if (body.length > MAX_ADMISSION_BODY_BYTES) {
     return { ok: false, status: 413, message: `AdmissionReview body of ${body.length} bytes exceeds ${MAX_ADMISSION_BODY_BYTES}` };
   }
-  let review: any;
+  let doc: any;
   try {
-    review = JSON.parse(body.toString());
+    doc = JSON.parse(body.toString());
   } catch (e: any) {
     return { ok: false, status: 400, message: `AdmissionReview body is not JSON: ${e.message}` };
   }
-  if (!review || typeof review !== 'object' || Array.isArray(review)) {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
     return { ok: false, status: 400, message: 'AdmissionReview body must be a JSON object' };
   }
-  if (review.kind !== 'AdmissionReview') {
-    return { ok: false, status: 400, message: `expected kind AdmissionReview, got ${JSON.stringify(review.kind)}` };
+  if (doc.kind !== 'AdmissionReview') {
+    return { ok: false, status: 400, message: `expected kind AdmissionReview, got ${JSON.stringify(doc.kind)}` };
   }
-  if (review.apiVersion !== 'admission.k8s.io/v1') {
-    return { ok: false, status: 400, message: `unsupported apiVersion ${JSON.stringify(review.apiVersion)}; this webhook speaks admission.k8s.io/v1` };
+  if (doc.apiVersion !== 'admission.k8s.io/v1') {
+    return { ok: false, status: 400, message: `unsupported apiVersion ${JSON.stringify(doc.apiVersion)}; this webhook speaks admission.k8s.io/v1` };
   }
-  const r = review.request;
+  const r = doc.request;
   if (!r || typeof r !== 'object') return { ok: false, status: 400, message: 'AdmissionReview has no request' };
   if (typeof r.uid !== 'string' || !r.uid) return { ok: false, status: 400, message: 'request.uid is missing' };
   if (!r.kind || typeof r.kind.kind !== 'string') return { ok: false, status: 400, message: 'request.kind is missing' };

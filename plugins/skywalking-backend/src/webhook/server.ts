@@ -84,7 +84,9 @@ export class WebhookServer {
             const key = `${parsed.request.namespace ?? ''}/${parsed.request.object?.metadata?.name ?? parsed.request.object?.metadata?.generateName ?? '?'}`;
             if (r.error) logger.warn(`admission ${key}: ${r.error}`, { uid: parsed.request.uid });
             else logger.debug(`admission ${key}: ${r.injected ? 'injected' : r.skipped}`, { uid: parsed.request.uid });
-            finish(200, r.review, r.error ? 'error' : r.injected ? 'injected' : 'skipped');
+            let outcome: 'injected' | 'skipped' | 'error' = r.injected ? 'injected' : 'skipped';
+            if (r.error) outcome = 'error';
+            finish(200, r.review, outcome);
           } catch (e: any) {
             logger.error(`admission handler failed: ${e.message}`);
             finish(500, { error: e.message }, 'error');
