@@ -42,11 +42,14 @@ const child = backendOnly
   ? spawn('npx', ['backstage-cli', 'package', 'start', ...configArgs], {
       cwd: path.join(root, 'packages/backend'),
       stdio: 'inherit',
-      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
+      detached: true,
+      // the backend serves the built app itself
+      env: { ...process.env, APP_CONFIG_app_baseUrl: 'http://localhost:7007', APP_CONFIG_backend_cors_origin: 'http://localhost:7007', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
     })
   : spawn('npx', ['backstage-cli', 'repo', 'start', ...configArgs], {
       cwd: root,
       stdio: 'inherit',
+      detached: true,
       env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
     });
 
@@ -54,7 +57,12 @@ let stopping = false;
 function shutdown(code) {
   if (stopping) return;
   stopping = true;
-  child.kill('SIGTERM');
+  // the portal runs in its own process group (npx, backstage-cli, node): end all of it
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
   if (startedCluster && process.env.SWB_KEEP_CLUSTER !== '1') {
     try {
       stopLocalCluster(stateDir);

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { openAsGuest } from './signIn';
 
 const shots = 'artifacts/screenshots';
 
@@ -9,16 +10,15 @@ test('backend reports ready on the health endpoint', async ({ request }) => {
 });
 
 test('guest signs in and the catalog lists the demo components', async ({ page }) => {
-  await page.goto('/');
-  // the sign-in page signs the guest in automatically
-  await expect(page.getByRole('heading', { name: /SkyWalking Demo Catalog|Catalog/ })).toBeVisible();
+  await openAsGuest(page, '/catalog');
+  await expect(page.getByRole('heading', { name: /SkyWalking Demo Catalog/ })).toBeVisible();
   await expect(page.getByRole('link', { name: 'shop-frontend' })).toBeVisible();
   await expect(page.getByText('SkyWalking', { exact: true }).first()).toBeVisible();
   await page.screenshot({ path: `${shots}/catalog.png`, fullPage: true });
 });
 
 test('the SkyWalking backends page renders with the configured cluster', async ({ page }) => {
-  await page.goto('/skywalking');
+  await openAsGuest(page, '/skywalking');
   await expect(page.getByRole('heading', { name: 'SkyWalking backends' })).toBeVisible();
   await expect(page.getByText(/local: reachable/)).toBeVisible();
   await page.screenshot({ path: `${shots}/backends-page.png`, fullPage: true });

@@ -3,6 +3,7 @@
  * the SkyWalking plugins, on the new backend system.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleSkyWalkingBackends } from '@skywalking-backstage/plugin-skywalking-backend';
 import { skywalkingDemoPermissionPolicyModule } from './permissionPolicy';
 
 const backend = createBackend();
@@ -34,7 +35,8 @@ backend.add(skywalkingDemoPermissionPolicyModule);
 // Backstage's own Kubernetes plugin reads the same cluster config as ours
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
-// SkyWalking: operator, webhook and REST API
+// SkyWalking: operator, webhook and REST API; backends as catalog Resources
 backend.add(import('@skywalking-backstage/plugin-skywalking-backend'));
+backend.add(catalogModuleSkyWalkingBackends);
 
 backend.start();

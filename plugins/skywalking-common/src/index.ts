@@ -7,3 +7,4 @@ export * from './api';
 export * from './permissions';
 export * from './entity';
 export * from './inject';
+export * from './backendSpec';

@@ -38,7 +38,7 @@ function recordingApi(answer: (req: { method: string; url: string; body: any }) 
   };
 }
 
-const ctx = (input: any) =>
+const ctx = (input: any): any =>
   createMockActionContext({ input, getInitiatorCredentials: async () => mockCredentials.user('user:default/guest') } as any);
 
 describe('skywalking:backend:create', () => {

@@ -3,7 +3,7 @@
 import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import { BackendSummary } from '@skywalking-backstage/plugin-skywalking-common';
 import { SkyWalkingApi, skyWalkingApiRef } from '../../api';
 import { BackendsPage } from './BackendsPage';

@@ -5,7 +5,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { Entity } from '@backstage/catalog-model';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import { TracingStatus } from '@skywalking-backstage/plugin-skywalking-common';
 import { SkyWalkingApi, skyWalkingApiRef } from '../../api';
 import { TracingCard } from './TracingCard';
@@ -37,7 +37,7 @@ function api(enabled = false) {
   } as unknown as SkyWalkingApi;
 }
 
-const render = (a: SkyWalkingApi, e: Entity = entity, authorize = AuthorizeResult.ALLOW) =>
+const render = (a: SkyWalkingApi, e: Entity = entity, authorize: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) =>
   renderInTestApp(
     <TestApiProvider apis={[[skyWalkingApiRef, a], [permissionApiRef, mockApis.permission({ authorize })]]}>
       <EntityProvider entity={e}>

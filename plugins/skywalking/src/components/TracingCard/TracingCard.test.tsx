@@ -35,7 +35,7 @@ function api(enabled = false) {
   } as unknown as SkyWalkingApi;
 }
 
-const render = (a: SkyWalkingApi, e: Entity = entity, authorize = AuthorizeResult.ALLOW) =>
+const render = (a: SkyWalkingApi, e: Entity = entity, authorize: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) =>
   renderInTestApp(
     <TestApiProvider apis={[[skyWalkingApiRef, a], [permissionApiRef, mockApis.permission({ authorize })]]}>
       <EntityProvider entity={e}>
