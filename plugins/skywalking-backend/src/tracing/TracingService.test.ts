@@ -149,7 +149,7 @@ describe('webhook mode', () => {
       name: webhookName,
       namespaces: [ns, istioNs, probeNs],
     });
-    expect(applied.webhooks?.[0].failurePolicy).toBe('Ignore');
+    if (applied.webhooks?.[0].failurePolicy !== 'Ignore') throw new Error('the webhook must be registered with failurePolicy Ignore');
     // the API server picks the configuration up within a moment: wait until a probe pod is injected
     await core.patchNamespace(
       { name: probeNs, body: { metadata: { labels: { 'swck-injection': 'enabled' } } } },
@@ -175,6 +175,15 @@ describe('webhook mode', () => {
   afterAll(async () => {
     await deleteWebhookConfiguration(kc, webhookName);
     await server.stop();
+  });
+
+  it('registers the webhook by server-side apply: failurePolicy Ignore, opt-in selectors, our field manager', async () => {
+    const c = await kc.makeApiClient(k8s.AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: webhookName });
+    const [w] = c.webhooks!;
+    expect(w.failurePolicy).toBe('Ignore');
+    expect(w.objectSelector).toEqual({ matchLabels: { 'swck-java-agent-injected': 'true' } });
+    expect(w.namespaceSelector?.matchLabels).toEqual({ 'swck-injection': 'enabled' });
+    expect(c.metadata?.managedFields?.map(f => [f.manager, f.operation])).toEqual([['skywalking-backstage-tracing', 'Apply']]);
   });
 
   it('injects the agent into the application container only, never into istio-proxy', async () => {

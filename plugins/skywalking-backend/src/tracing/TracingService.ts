@@ -431,8 +431,9 @@ export class TracingService implements TracingOperations {
   }
 
   /** patch mode: the pod template is injected; repaired when another writer broke the injection. */
-  private async enablePatch(kube: Kube, w: PlainWorkload, serviceName: string, collector: string): Promise<boolean> {
+  private async enablePatch(kube: Kube, workload: PlainWorkload, serviceName: string, collector: string): Promise<boolean> {
     let changed = false;
+    let w = workload;
     if (ownsApplyFields(w)) {
       // set up for webhook mode before: release those fields first
       w = await this.releaseApplied(kube, w);
@@ -456,8 +457,9 @@ export class TracingService implements TracingOperations {
   }
 
   /** Both modes: undo what we did (patch injection, applied label/annotations). */
-  private async disableWorkload(kube: Kube, w: PlainWorkload): Promise<boolean> {
+  private async disableWorkload(kube: Kube, workload: PlainWorkload): Promise<boolean> {
     let changed = false;
+    let w = workload;
     if (ownsApplyFields(w)) {
       w = await this.releaseApplied(kube, w);
       changed = true;

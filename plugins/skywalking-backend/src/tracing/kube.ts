@@ -90,7 +90,9 @@ export function errorMessage(e: unknown): string {
         // keep the text
       }
     }
-    const msg = typeof body === 'object' && body?.message ? body.message : typeof body === 'string' && body ? body : (e as any).message;
+    let msg: string = (e as { message?: string }).message ?? '';
+    if (typeof body === 'object' && body?.message) msg = body.message;
+    else if (typeof body === 'string' && body) msg = body;
     return `HTTP ${e.code}: ${msg}`;
   }
   const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
