@@ -359,6 +359,39 @@ describe('patch mode', () => {
   });
 });
 
+describe('workload selection', () => {
+  it('finds Deployments, StatefulSets and DaemonSets by the label-selector annotation in every namespace, as the Kubernetes plugin does', async () => {
+    const [a, b] = await Promise.all([createTestNamespace('tracing-sel-a'), createTestNamespace('tracing-sel-b')]);
+    const group = `grp-${a.slice(-6)}`;
+    const labels = { app: 'inv', 'example.com/group': group };
+    const template = { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'inv:1' }] } };
+    await apps.createNamespacedDeployment({ namespace: a, body: { metadata: { name: 'inv-api', labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template } } });
+    await apps.createNamespacedStatefulSet({ namespace: b, body: { metadata: { name: 'inv-db', labels }, spec: { replicas: 1, serviceName: 'inv-db', selector: { matchLabels: labels }, template } } });
+    await apps.createNamespacedDaemonSet({ namespace: b, body: { metadata: { name: 'inv-agent', labels }, spec: { selector: { matchLabels: labels }, template } } });
+    // same labels but outside the selector: must not be touched
+    await apps.createNamespacedDeployment({ namespace: a, body: deployment('other', 1) });
+    const ref = component('inventory', { 'backstage.io/kubernetes-label-selector': `example.com/group=${group}` });
+    entities.get(ref)!.metadata.annotations!['backstage.io/kubernetes-id'] = 'ignored-when-a-selector-is-given';
+    const svc = service({ injectionMode: () => 'patch' });
+
+    const s = await svc.setTracing({ entityRef: ref, enabled: true, backend }, actor, credentials);
+    expect(s.workloads.map(w => `${w.namespace}/${w.kind}/${w.name}`)).toEqual([`${a}/Deployment/inv-api`, `${b}/DaemonSet/inv-agent`, `${b}/StatefulSet/inv-db`]);
+    for (const w of [
+      await apps.readNamespacedDeployment({ name: 'inv-api', namespace: a }),
+      await apps.readNamespacedStatefulSet({ name: 'inv-db', namespace: b }),
+      await apps.readNamespacedDaemonSet({ name: 'inv-agent', namespace: b }),
+    ]) {
+      expect(w.spec!.template.spec!.initContainers?.map(c => c.name)).toEqual(['inject-skywalking-agent']);
+    }
+    expect((await apps.readNamespacedDeployment({ name: 'other', namespace: a })).spec!.template.spec!.initContainers).toBeUndefined();
+    const status = await eventually('pods of all three kinds injected', async () => {
+      const st = await svc.getStatus(ref, credentials);
+      return st.workloads.every(w => w.totalPods > 0 && w.injectedPods === w.totalPods) ? st : undefined;
+    }, 60_000, 500);
+    expect(status.workloads.find(w => w.kind === 'DaemonSet')!.totalPods).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('an unreachable cluster', () => {
   it('fails with an error naming the cluster and the cause, keeps the desired state, and reconcile applies it once the cluster answers', async () => {
     const ns = await createTestNamespace('tracing-away');
