@@ -93,7 +93,7 @@ try {
     const r = await run(
       'npx',
       ['backstage-cli', 'repo', 'test', '--ci', '--json', `--outputFile=${out}`],
-      { env: { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() } },
+      { env },
     );
     if (fs.existsSync(out)) {
       const j = JSON.parse(fs.readFileSync(out, 'utf8'));

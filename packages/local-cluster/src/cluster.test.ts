@@ -2,6 +2,7 @@ import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import type * as K8s from '@kubernetes/client-node';
 import { createCertificateAuthority } from './pki';
+import { loadK8s } from './k8s';
 import { createTestNamespace, eventually, getSharedTestCluster } from './testing';
 
 jest.setTimeout(120_000);
@@ -12,7 +13,7 @@ let ns: string;
 
 beforeAll(async () => {
   const cluster = await getSharedTestCluster();
-  k8s = await import('@kubernetes/client-node');
+  k8s = await loadK8s();
   kc = new k8s.KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   ns = await createTestNamespace('local-cluster');

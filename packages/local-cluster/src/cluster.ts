@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { loadK8s } from './k8s';
 import { ensureBinaries } from './binaries';
 import { createCertificateAuthority, rsaKeyPair } from './pki';
 
@@ -217,7 +218,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       '--server-address=127.0.0.1:0',
     ]);
 
-    const k8s = await import('@kubernetes/client-node');
+    const k8s = await loadK8s();
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfig);
     const core = kc.makeApiClient(k8s.CoreV1Api);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
+import { loadK8s } from './k8s';
 import { startLocalCluster } from './cluster';
 
 export interface TestCluster {
@@ -29,10 +30,19 @@ export function getSharedTestCluster(): Promise<TestCluster> {
         return { kubeconfigPath: path, kubeconfig, server, stop: async () => {} };
       }
       const c = await startLocalCluster({});
-      // jest gives each test file its own process: stop with it
-      const stopOnce = () => c.stop().catch(() => {});
-      process.once('beforeExit', stopOnce);
-      return { ...c, stop: stopOnce };
+      // a Jest worker ends without 'beforeExit': stop by PID synchronously on
+      // 'exit' (npm test shares one cluster and never gets here)
+      process.once('exit', () => {
+        for (const pid of Object.values(c.pids)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        fs.rmSync(c.dataDir, { recursive: true, force: true });
+      });
+      return { ...c, stop: () => c.stop() };
     })();
   }
   return shared;
@@ -41,7 +51,7 @@ export function getSharedTestCluster(): Promise<TestCluster> {
 /** Creates a uniquely named namespace for one test (file) and returns its name. */
 export async function createTestNamespace(prefix: string): Promise<string> {
   const c = await getSharedTestCluster();
-  const k8s = await import('@kubernetes/client-node');
+  const k8s = await loadK8s();
   const kc = new k8s.KubeConfig();
   kc.loadFromString(c.kubeconfig);
   const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;

@@ -8,7 +8,9 @@ import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
 import { KubernetesBackends } from './service/KubernetesBackends';
 import { createRouter } from './service/router';
-import { podMutator } from './webhook/podMutator';
+import { admissionMutator } from './tracing/admissionMutator';
+import { TracingService } from './tracing/TracingService';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { WebhookManager } from './webhook/WebhookManager';
 
 /**
@@ -28,8 +30,10 @@ export const skywalkingPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
+        auth: coreServices.auth,
+        catalog: catalogServiceRef,
       },
-      async init({ logger, config, database, httpRouter, httpAuth, permissions, scheduler, lifecycle }) {
+      async init({ logger, config, database, httpRouter, httpAuth, permissions, scheduler, lifecycle, auth, catalog }) {
         const store = new SkyWalkingStore(await getMigratedClient(database));
         const clusters = await ClusterRegistry.create({ config, logger });
         const backends = new KubernetesBackends({ clusters, store, logger });
@@ -51,8 +55,31 @@ export const skywalkingPlugin = createBackendPlugin({
           },
         });
 
+        // the tracing toggle: desired state in the database, applied by
+        // labels for the webhook or by patching workloads, re-applied when
+        // a cluster comes back or something overwrote a patched workload
+        const tracing = new TracingService({
+          store,
+          catalog,
+          auth,
+          getKubeConfig: async c => clusters.kubeConfig(c),
+          clusters: () => clusters.names(),
+          injectionMode: c => clusters.definition(c).injectionMode,
+          backendCollector: b => `${b.name}-oap.${b.namespace}:11800`,
+          logger,
+        });
+        await scheduler.scheduleTask({
+          id: 'skywalking-tracing-reconcile',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 5 },
+          scope: 'local',
+          fn: async () => {
+            await tracing.reconcileTracing();
+          },
+        });
+
         if (config.getOptionalBoolean('skywalking.webhook.enabled') ?? true) {
-          const webhook = new WebhookManager({ config, clusters, logger, mutate: podMutator });
+          const webhook = new WebhookManager({ config, clusters, logger, mutate: admissionMutator });
           await webhook.start();
           await webhook.registerAll();
           await scheduler.scheduleTask({
@@ -75,6 +102,7 @@ export const skywalkingPlugin = createBackendPlugin({
             store,
             backends,
             validateBackendSpec,
+            tracing,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

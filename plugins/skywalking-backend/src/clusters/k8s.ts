@@ -1,14 +1,14 @@
+import * as k8sModule from '@kubernetes/client-node';
 import type * as K8s from '@kubernetes/client-node';
 
-let loaded: Promise<typeof K8s> | undefined;
-
 /**
- * @kubernetes/client-node is an ES module; load it once with a dynamic
- * import, as Backstage's kubernetes-backend does.
+ * @kubernetes/client-node is an ES module. It is imported statically: Node 22
+ * loads it through require(esm), and Jest (Backstage's swc transform) turns it
+ * into CommonJS, so no test needs --experimental-vm-modules (which in turn
+ * breaks CommonJS packages that require ESM-only dependencies).
  */
-export function loadK8s(): Promise<typeof K8s> {
-  loaded ??= import('@kubernetes/client-node');
-  return loaded;
+export async function loadK8s(): Promise<typeof k8sModule> {
+  return k8sModule;
 }
 
 export type { K8s };

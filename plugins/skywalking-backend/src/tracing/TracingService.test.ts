@@ -14,6 +14,7 @@ import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { generateServingCertificate } from '../webhook/certificates';
 import { WebhookServer } from '../webhook/server';
 import { admissionMutator, deleteWebhookConfiguration, ensureWebhookConfiguration } from './admissionMutator';
+import { loadK8s } from '../clusters/k8s';
 import { TracingNotAppliedError, TracingService, TracingServiceOptions } from './TracingService';
 
 jest.setTimeout(180_000);
@@ -100,7 +101,7 @@ const env = (c: K8s.V1Container | undefined, name: string) => c?.env?.find(e => 
 
 beforeAll(async () => {
   const cluster = await getSharedTestCluster();
-  k8s = await import('@kubernetes/client-node');
+  k8s = await loadK8s();
   kc = new k8s.KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   apps = kc.makeApiClient(k8s.AppsV1Api);

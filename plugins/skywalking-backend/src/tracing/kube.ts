@@ -5,12 +5,10 @@
  */
 import type * as K8s from '@kubernetes/client-node';
 
-let loaded: Promise<typeof K8s> | undefined;
-/** @kubernetes/client-node is an ES module: load it once, dynamically. */
-export function k8sModule(): Promise<typeof K8s> {
-  loaded ??= import('@kubernetes/client-node');
-  return loaded;
-}
+import { loadK8s } from '../clusters/k8s';
+
+/** The client module (see clusters/k8s.ts for why it is loaded this way). */
+export const k8sModule: () => Promise<typeof K8s> = loadK8s;
 
 /** Field manager of every write the tracing toggle makes. */
 export const TRACING_FIELD_MANAGER = 'skywalking-backstage-tracing';

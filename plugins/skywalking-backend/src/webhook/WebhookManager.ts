@@ -2,11 +2,10 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import fs from 'node:fs';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
-import { loadK8s } from '../clusters/k8s';
+import { ensureWebhookConfiguration } from '../tracing/admissionMutator';
 import { Mutator } from './admission';
 import { generateServingCertificate, needsRotation, ServingCertificate } from './certificates';
 import { AdmissionObserver, WebhookServer } from './server';
-import { renderMutatingWebhookConfiguration } from './webhookConfiguration';
 
 const VALIDITY_MS = 30 * 24 * 3600_000;
 
@@ -87,10 +86,11 @@ export class WebhookManager {
   /** Server-side applies the webhook configuration with the current CA to one cluster. */
   async register(cluster: string) {
     if (!this.cert) throw new Error('webhook not started');
-    const k8s = await loadK8s();
-    const client = k8s.KubernetesObjectApi.makeApiClient(this.deps.clusters.kubeConfig(cluster));
-    const body = renderMutatingWebhookConfiguration({ url: this.url(), caPem: this.cert.caPem, timeoutSeconds: this.timeoutSeconds });
-    await client.patch(body as any, undefined, undefined, 'skywalking-backstage', true, k8s.PatchStrategy.ServerSideApply);
+    await ensureWebhookConfiguration(this.deps.clusters.kubeConfig(cluster), {
+      url: this.url(),
+      caPem: this.cert.caPem,
+      timeoutSeconds: this.timeoutSeconds,
+    });
   }
 
   async registerAll() {

@@ -1,0 +1,11 @@
+import * as k8sModule from '@kubernetes/client-node';
+
+/**
+ * @kubernetes/client-node is an ES module. It is imported statically: Node 22
+ * loads it through require(esm), and Jest (Backstage's swc transform) turns it
+ * into CommonJS, so no test needs --experimental-vm-modules (which in turn
+ * breaks CommonJS packages that require ESM-only dependencies).
+ */
+export async function loadK8s(): Promise<typeof k8sModule> {
+  return k8sModule;
+}
