@@ -8,3 +8,4 @@ export * from './permissions';
 export * from './entity';
 export * from './inject';
 export * from './backendSpec';
+export * from './operator';
