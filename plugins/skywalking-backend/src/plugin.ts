@@ -8,6 +8,7 @@ import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
 import { KubernetesBackends } from './service/KubernetesBackends';
 import { createRouter } from './service/router';
+import { OperatorManager } from './operator/OperatorManager';
 import { admissionMutator } from './tracing/admissionMutator';
 import { TracingService } from './tracing/TracingService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -36,7 +37,18 @@ export const skywalkingPlugin = createBackendPlugin({
       async init({ logger, config, database, httpRouter, httpAuth, permissions, scheduler, lifecycle, auth, catalog }) {
         const store = new SkyWalkingStore(await getMigratedClient(database));
         const clusters = await ClusterRegistry.create({ config, logger });
-        const backends = new KubernetesBackends({ clusters, store, logger });
+        const operators = new OperatorManager({
+          clusters,
+          logger,
+          leaseNamespace: config.getOptionalString('skywalking.leaseNamespace'),
+        });
+        const backends = new KubernetesBackends({
+          clusters,
+          store,
+          logger,
+          operatorState: c => ({ leader: operators.operator(c)?.isLeader(), swckControllerDetected: operators.isSwckManaged(c) }),
+        });
+        lifecycle.addShutdownHook(() => operators.stop());
 
         // cluster health and the outbox: a change kept while a cluster was
         // unreachable is applied as soon as it answers again
@@ -46,7 +58,9 @@ export const skywalkingPlugin = createBackendPlugin({
           timeout: { seconds: 60 },
           scope: 'local',
           fn: async () => {
-            for (const s of await clusters.checkAll()) {
+            await clusters.checkAll();
+            await operators.ensureStarted();
+            for (const s of clusters.names().map(n => clusters.summary(n))) {
               if (s.reachable) {
                 const n = await backends.drainOutbox(s.name);
                 if (n) logger.info(`applied ${n} queued change(s) to cluster ${s.name}`);

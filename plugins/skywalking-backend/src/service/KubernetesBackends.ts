@@ -119,7 +119,13 @@ function phaseOf(oap: Obj, ui?: Obj): BackendPhase {
  */
 export class KubernetesBackends implements BackendOperations {
   constructor(
-    private readonly deps: { clusters: ClusterRegistry; store: SkyWalkingStore; logger: LoggerService },
+    private readonly deps: {
+      clusters: ClusterRegistry;
+      store: SkyWalkingStore;
+      logger: LoggerService;
+      /** leadership and SWCK detection per cluster, from the operator */
+      operatorState?: (cluster: string) => { leader?: boolean; swckControllerDetected?: boolean };
+    },
   ) {}
 
   private async custom(cluster: string) {
@@ -128,7 +134,8 @@ export class KubernetesBackends implements BackendOperations {
   }
 
   async listClusters(): Promise<ClusterSummary[]> {
-    return this.deps.clusters.checkAll();
+    const all = await this.deps.clusters.checkAll();
+    return all.map(c => ({ ...c, ...this.deps.operatorState?.(c.name) }));
   }
 
   async listNamespaces(cluster: string): Promise<string[]> {
