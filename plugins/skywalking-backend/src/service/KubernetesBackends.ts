@@ -282,7 +282,9 @@ export class KubernetesBackends implements BackendOperations {
   }
 
   async create(spec: any, actor: string) {
-    return this.apply(spec.cluster, renderSwckObjects(spec), 'apply', actor);
+    // the template offers new namespaces too: create it with the backend
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } };
+    return this.apply(spec.cluster, [ns, ...renderSwckObjects(spec)], 'apply', actor);
   }
 
   async update(ref: BackendRef, spec: any, actor: string) {

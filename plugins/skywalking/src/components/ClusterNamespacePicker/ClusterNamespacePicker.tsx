@@ -2,6 +2,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import { Box, CircularProgress, FormHelperText, TextField } from '@material-ui/core';
 import { Autocomplete } from '@material-ui/lab';
+import { useEffect } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { skyWalkingApiRef } from '../../api';
 
@@ -51,6 +52,10 @@ export const ClusterNamespacePicker = (
     async () => (cluster ? api.listNamespaces(cluster) : []),
     [api, cluster],
   );
+  // with a single cluster there is nothing to choose: record it in the form
+  useEffect(() => {
+    if (cluster && formData?.cluster !== cluster) onChange({ ...formData, cluster });
+  }, [cluster, formData, onChange]);
   const typedProblem = formData?.namespace ? namespaceProblem(formData.namespace) : undefined;
 
   return (

@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { openAsGuest } from './signIn';
+
+const shots = 'artifacts/screenshots';
+const backendName = `e2e-${Date.now().toString(36)}`;
+
+test.describe.configure({ mode: 'serial' });
+
+test('provisions a backend from the software template and it becomes Ready on the backends page', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openAsGuest(page, '/create');
+  await page.getByRole('article').filter({ hasText: 'SkyWalking backend' }).getByRole('button', { name: 'Choose' }).click();
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(backendName);
+  await page.getByLabel('Namespace').fill('skywalking');
+  await page.keyboard.press('Escape'); // close the namespace suggestions
+  const owner = page.getByRole('combobox', { name: 'Owner' }).or(page.getByLabel('Owner')).first();
+  await owner.click({ timeout: 15_000 });
+  await page.keyboard.type('guests');
+  await page.getByRole('option', { name: /guests/ }).click({ timeout: 15_000 });
+  await page.screenshot({ path: `${shots}/template-form.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Next' }).click({ timeout: 15_000 });
+  await expect(page.getByLabel('SkyWalking version')).toHaveValue('10.2.0');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  // the action waits for Ready and logs progress; the task page shows it
+  await expect(page.getByText(/Provision SkyWalking backend/).first()).toBeVisible();
+  await expect(page.getByRole('link', { name: 'SkyWalking backends' })).toBeVisible({ timeout: 240_000 });
+  await page.screenshot({ path: `${shots}/template-done.png`, fullPage: true });
+
+  await page.getByRole('link', { name: 'SkyWalking backends' }).click();
+  const row = page.getByRole('row').filter({ hasText: backendName });
+  await expect(row).toContainText('Ready');
+  await expect(row).toContainText('banyandb');
+  await page.getByTestId(`backend-${backendName}`).click();
+  await expect(page.getByText(/Pods \(3\)/)).toBeVisible(); // OAP, UI, BanyanDB
+  await page.screenshot({ path: `${shots}/backends-page.png`, fullPage: true });
+});
+
+test('the tracing toggle injects the agent into a demo component\'s pods', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openAsGuest(page, '/catalog/default/component/shop-orders');
+  const toggle = page.getByRole('checkbox', { name: 'Tracing' });
+  await expect(toggle).toBeEnabled();
+  if (await toggle.isChecked()) {
+    await toggle.click();
+    await expect(toggle).not.toBeChecked();
+  }
+  await toggle.click();
+  await expect(toggle).toBeChecked();
+  // new pods roll out through the webhook: every pod of the workload injected
+  await expect(page.getByTestId('sw-workload').first()).toContainText(/2\/2 pods injected/, { timeout: 120_000 });
+  await expect(page.getByText(/tracing\.enable by user:default\/guest/)).toBeVisible();
+  await page.getByText('SkyWalking tracing').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${shots}/tracing-card.png` });
+});
