@@ -1,0 +1,5 @@
+export * from './constants';
+export * from './types';
+export * from './schemas';
+export * from './crds';
+export * from './backend';
