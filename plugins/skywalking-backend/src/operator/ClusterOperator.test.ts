@@ -2,6 +2,7 @@ import { createTestNamespace, eventually, getSharedTestCluster } from '@internal
 import { loadK8s, K8s } from '../clusters/k8s';
 import { ensureSwckCrds } from '../clusters/crds';
 import { ClusterOperator } from './ClusterOperator';
+import { injectWorkload } from '@skywalking-backstage/plugin-skywalking-common';
 
 jest.setTimeout(180_000);
 
@@ -97,6 +98,34 @@ describe('ClusterOperator on the local control plane', () => {
     }, 60_000);
   });
 
+  it('records injected pods in a SWCK JavaAgent per pod selector with expected and injected counts', async () => {
+    const base = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'orders', namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'orders' } },
+        template: {
+          metadata: {
+            labels: { app: 'orders', 'swck-java-agent-injected': 'true' },
+            annotations: { 'agent.skywalking.apache.org/agent.service_name': 'orders', 'agent.skywalking.apache.org/collector.backend_service': 'demo-oap.sw:11800' },
+          },
+          spec: { containers: [{ name: 'app', image: 'eclipse-temurin:21-jre' }] },
+        },
+      },
+    };
+    const { object } = injectWorkload(base, { force: true });
+    await apps().createNamespacedDeployment({ namespace: ns, body: object as any });
+    const agent: any = await eventually('JavaAgent with 2/2 injected', async () => {
+      const a: any = await custom().getNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: ns, plural: 'javaagents', name: 'app-orders-javaagent' });
+      return a.status?.realInjectedNum === 2 ? a : undefined;
+    }, 60_000);
+    expect(agent.spec).toMatchObject({ podSelector: 'app=orders', serviceName: 'orders', backendService: 'demo-oap.sw:11800' });
+    expect(agent.status.expectedInjectiedNum).toBe(2);
+    expect(agent.metadata.ownerReferences[0].kind).toBe('ReplicaSet');
+  });
+
   it('hands over to a second operator within the Lease time when the leader stops', async () => {
     const second = new ClusterOperator({ cluster: 'local', kc, logger, leaseNamespace: ns, renewIntervalMs: 500, leaseDurationSeconds: 3 });
     await second.start();
@@ -114,6 +143,7 @@ describe('ClusterOperator on the local control plane', () => {
       await second.stop();
     }
   });
+
 
   it('leaves garbage collection of everything to owner references when the CR is deleted', async () => {
     await custom().deleteNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: ns, plural: 'oapservers', name: 'demo' });

@@ -12,6 +12,7 @@ import { K8s, loadK8s } from '../clusters/k8s';
 import { isSubset } from '../tracing/jsonDiff';
 import { LeaderElector } from './LeaderElector';
 import { WorkQueue } from './WorkQueue';
+import { javaAgentSelector, renderJavaAgent } from './javaAgent';
 
 const GROUP = 'operator.skywalking.apache.org';
 const VERSION = 'v1alpha1';
@@ -71,6 +72,7 @@ export class ClusterOperator {
   /** API writes made by reconciles (apply, status, events): zero in steady state */
   writes = 0;
   private started = false;
+  private podInformer?: Informer<any>;
 
   constructor(private readonly o: ClusterOperatorOptions) {
     this.queue = new WorkQueue(key => this.reconcile(key), {
@@ -136,6 +138,22 @@ export class ClusterOperator {
       this.childInformers.set(kind, inf);
       this.informers.push(inf);
     }
+    // injected pods: one JavaAgent record per pod selector, as SWCK keeps them
+    const podInf = k8s.makeInformer<any>(
+      this.o.kc,
+      '/api/v1/pods',
+      () => core.listPodForAllNamespaces({ labelSelector: 'swck-java-agent-injected=true' }),
+      'swck-java-agent-injected=true',
+    );
+    const wakeAgent = (pod: any) => {
+      const sel = javaAgentSelector(pod);
+      if (sel) this.queue.add(`JavaAgent/${pod.metadata.namespace}/${sel.selector}`);
+    };
+    podInf.on('add', wakeAgent);
+    podInf.on('update', wakeAgent);
+    podInf.on('delete', wakeAgent);
+    this.podInformer = podInf;
+    this.informers.push(podInf);
     for (const inf of this.informers) {
       // informers stop on watch errors (e.g. the API server restarts): restart them with a delay
       inf.on('error', () => setTimeout(() => inf.start().catch(() => undefined), 2000));
@@ -164,6 +182,10 @@ export class ClusterOperator {
   private async reconcile(key: string) {
     if (!this.elector.isLeader()) return; // the leader resyncs everything when it takes over
     const [kind, namespace, name] = key.split('/');
+    if (kind === 'JavaAgent') {
+      await this.reconcileJavaAgent(namespace, name);
+      return;
+    }
     const r = RECONCILERS.find(x => x.kind === kind)!;
     const cr = this.crInformers.get(kind)?.get(name, namespace) as CustomObject | undefined;
     if (!cr) return; // deleted: owner references let the garbage collector clean up
@@ -185,6 +207,36 @@ export class ClusterOperator {
       await this.updateStatus(cr, r);
     } finally {
       this.o.onReconcile?.({ cluster: this.o.cluster, kind, key, durationMs: Date.now() - started, writes: this.writes - writesBefore });
+    }
+  }
+
+  private async reconcileJavaAgent(namespace: string, selector: string) {
+    const [key, value] = selector.split('=');
+    const pods = (this.podInformer?.list(namespace) ?? []).filter((p: any) => p.metadata?.labels?.[key] === value && !p.metadata?.deletionTimestamp);
+    const rendered = renderJavaAgent(pods);
+    if (!rendered) return; // no injected pod left: the owner's deletion collects the record
+    const k8s = await loadK8s();
+    const client = k8s.KubernetesObjectApi.makeApiClient(this.o.kc);
+    let live: any;
+    try {
+      live = await client.read({ apiVersion: rendered.object.apiVersion, kind: 'JavaAgent', metadata: { name: rendered.object.metadata.name, namespace } });
+    } catch (e: any) {
+      if (e?.code !== 404) throw e;
+    }
+    if (!live || !isSubset(rendered.object.spec, live.spec)) {
+      live = await client.patch(rendered.object, undefined, undefined, OPERATOR_FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+      this.writes++;
+    }
+    if (live.status?.expectedInjectiedNum !== rendered.status.expectedInjectiedNum || live.status?.realInjectedNum !== rendered.status.realInjectedNum) {
+      const now = new Date().toISOString();
+      await this.o.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP, version: VERSION, namespace, plural: 'javaagents', name: rendered.object.metadata.name,
+          body: { status: { ...rendered.status, creationTime: live.status?.creationTime ?? now, lastUpdateTime: now } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+      this.writes++;
     }
   }
 
