@@ -26,7 +26,7 @@ const deployment = (name: string, replicas: number, labels: Record<string, strin
     selector: { matchLabels: { app: name } },
     template: {
       metadata: { labels: { app: name, ...labels } },
-      spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
+      spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
     },
   },
 });

@@ -104,10 +104,14 @@ async function killPid(pid: number, timeoutMs = 10_000) {
   }
 }
 
-/** Stops exactly the given processes (never a broad kill), in reverse start order. */
+/**
+ * Stops exactly the given processes (never a broad kill): the API server's
+ * clients together, then the API server, then etcd.
+ */
 export async function stopPids(pids: Record<string, number>) {
-  for (const name of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']) {
-    if (pids[name]) await killPid(pids[name]);
+  const stages = [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver'], ['etcd']];
+  for (const names of stages) {
+    await Promise.all(names.filter(n => pids[n]).map(n => killPid(pids[n])));
   }
 }
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import forge from 'node-forge';
 
 export interface KeyPair {
@@ -17,6 +17,19 @@ export function rsaKeyPair(): KeyPair {
   });
   const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   return { keyPem: privateKey, key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), publicPem: publicKey };
+}
+
+/**
+ * Signs with Node's native RSA (SHA-256) exactly as forge's cert.sign() does:
+ * forge's pure-JS big-integer signing takes seconds per certificate under Jest.
+ */
+function signCertificate(cert: forge.pki.Certificate, keyPem: string) {
+  const c = cert as any;
+  c.md = forge.md.sha256.create();
+  c.signatureOid = c.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+  c.tbsCertificate = (forge.pki as any).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(c.tbsCertificate).getBytes(), 'binary');
+  c.signature = sign('sha256', tbs, keyPem).toString('binary');
 }
 
 function serial() {
@@ -56,7 +69,7 @@ export function createCertificateAuthority(name = 'skywalking-backstage-local-ca
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  ca.sign(caKeys.key, forge.md.sha256.create());
+  signCertificate(ca, caKeys.keyPem);
 
   return {
     certPem: forge.pki.certificateToPem(ca),
@@ -87,7 +100,7 @@ export function createCertificateAuthority(name = 'skywalking-backstage-local-ca
         });
       }
       cert.setExtensions(ext);
-      cert.sign(caKeys.key, forge.md.sha256.create());
+      signCertificate(cert, caKeys.keyPem);
       return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
     },
   };
