@@ -11,4 +11,9 @@ export async function loadK8s(): Promise<typeof k8sModule> {
   return k8sModule;
 }
 
+/** The module, for code that already runs after loadK8s() (it is loaded statically). */
+export function k8sSync(): typeof k8sModule {
+  return k8sModule;
+}
+
 export type { K8s };

@@ -1,0 +1,343 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { CustomObject, KubeObject } from '@skywalking-backstage/plugin-skywalking-common';
+import { K8s, loadK8s } from '../clusters/k8s';
+import { Applier, FIELD_MANAGER } from './apply';
+import { CacheView, KINDS, KindDef, key, MANAGED_SELECTOR, parseKey, statusChanged, SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from './kinds';
+import { LeaderElector } from './LeaderElector';
+import { WorkQueue, WorkQueueOptions } from './WorkQueue';
+
+/** One reconcile, for metrics: kind, cluster, duration, writes made and the error if it failed. */
+export interface ReconcileRecord {
+  kind: string;
+  cluster: string;
+  key: string;
+  durationMs: number;
+  /** API writes the reconcile made (apply PATCHes, status, events, deletes) */
+  writes: number;
+  error?: unknown;
+}
+
+export interface ClusterEngineOptions {
+  cluster: string;
+  kc: K8s.KubeConfig;
+  logger: LoggerService;
+  /** watch and reconcile only this namespace (default: all namespaces) */
+  namespace?: string;
+  /** namespace of the leader-election Lease (default kube-system) */
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDurationSeconds?: number;
+  renewIntervalMs?: number;
+  identity?: string;
+  /** every this often every custom object is reconciled again (default 10 min) */
+  resyncIntervalMs?: number;
+  queue?: WorkQueueOptions;
+  onReconcile?: (r: ReconcileRecord) => void;
+}
+
+type Informer = K8s.Informer<any> & K8s.ObjectCache<any>;
+
+/** Children we render and watch (by our managed-by label), with the API they live in. */
+const CHILD_KINDS: { kind: string; apiVersion: string; path: string }[] = [
+  { kind: 'Deployment', apiVersion: 'apps/v1', path: 'apis/apps/v1/deployments' },
+  { kind: 'StatefulSet', apiVersion: 'apps/v1', path: 'apis/apps/v1/statefulsets' },
+  { kind: 'Service', apiVersion: 'v1', path: 'api/v1/services' },
+  { kind: 'ConfigMap', apiVersion: 'v1', path: 'api/v1/configmaps' },
+  { kind: 'ServiceAccount', apiVersion: 'v1', path: 'api/v1/serviceaccounts' },
+  { kind: 'Role', apiVersion: 'rbac.authorization.k8s.io/v1', path: 'apis/rbac.authorization.k8s.io/v1/roles' },
+  { kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', path: 'apis/rbac.authorization.k8s.io/v1/rolebindings' },
+];
+
+function scopedPath(path: string, namespace?: string) {
+  if (!namespace) return `/${path}`;
+  const parts = path.split('/');
+  const resource = parts.pop();
+  return `/${parts.join('/')}/namespaces/${namespace}/${resource}`;
+}
+
+const ready = (cr: any) => (cr?.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status;
+const degraded = (cr: any) => (cr?.status?.conditions ?? []).find((c: any) => c.type === 'Degraded');
+
+/**
+ * The reconcile engine of one cluster, as a controller-runtime manager:
+ * informers (ListWatch) on the SWCK kinds and on the objects we own, a keyed
+ * rate-limited work queue, one reconciler per kind (render, then server-side
+ * apply of what differs, prune what is no longer rendered), status with
+ * Ready/Progressing/Degraded conditions, Events on transitions, and a Lease so
+ * that only one portal replica reconciles.
+ */
+export class ClusterEngine {
+  private readonly crInformers = new Map<string, Informer>();
+  private readonly childInformers = new Map<string, Informer>();
+  private readonly queue: WorkQueue;
+  readonly elector: LeaderElector;
+  private readonly applier: Applier;
+  private resyncTimer?: NodeJS.Timeout;
+  private started = false;
+  private stopped = false;
+  /** API writes made by this engine's reconciles (zero in steady state) */
+  writes = 0;
+  reconciles = 0;
+
+  constructor(private readonly o: ClusterEngineOptions) {
+    this.queue = new WorkQueue(k => this.reconcile(k), {
+      workers: 2,
+      ...o.queue,
+      onRetry: (k, attempt, delayMs, error) =>
+        this.keyLogger(k).warn(`reconcile failed (attempt ${attempt}, retry in ${delayMs} ms): ${(error as Error)?.message ?? error}`),
+    });
+    this.queue.pause(); // until we lead
+    this.applier = new Applier(o.kc, () => this.writes++);
+    this.elector = new LeaderElector({
+      kc: o.kc,
+      namespace: o.leaseNamespace ?? 'kube-system',
+      name: o.leaseName ?? 'skywalking-backstage-operator',
+      leaseDurationSeconds: o.leaseDurationSeconds,
+      renewIntervalMs: o.renewIntervalMs,
+      identity: o.identity,
+      onStartedLeading: () => {
+        this.o.logger.info(`leading cluster ${o.cluster} as ${this.elector.identity}`);
+        this.queue.resume();
+        this.resync();
+      },
+      onStoppedLeading: () => {
+        this.o.logger.info(`not leading cluster ${o.cluster}`);
+        this.queue.pause();
+      },
+      onError: e => this.o.logger.debug(`lease ${o.cluster}: ${(e as Error)?.message ?? e}`),
+    });
+  }
+
+  get cluster() {
+    return this.o.cluster;
+  }
+
+  get identity() {
+    return this.elector.identity;
+  }
+
+  /** keys waiting to be reconciled */
+  get queueDepth() {
+    return this.queue.depth;
+  }
+
+  isLeader() {
+    return this.elector.isLeader();
+  }
+
+  private keyLogger(k: string) {
+    return this.o.logger.child({ cluster: this.o.cluster, key: k });
+  }
+
+  readonly cache: CacheView = {
+    list: (kind, namespace) => {
+      const inf = this.crInformers.get(kind) ?? this.childInformers.get(kind);
+      return (inf?.list(namespace) ?? []) as any[];
+    },
+    get: (kind, namespace, name) => (this.crInformers.get(kind) ?? this.childInformers.get(kind))?.get(name, namespace),
+  };
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    const k8s = await loadK8s();
+    const objects = k8s.KubernetesObjectApi.makeApiClient(this.o.kc);
+    const ns = this.o.namespace;
+    const informers: Informer[] = [];
+    for (const def of KINDS) {
+      const inf = k8s.makeInformer<any>(this.o.kc, scopedPath(`apis/${SWCK_GROUP}/${SWCK_VERSION}/${def.plural}`, ns), () =>
+        objects.list(SWCK_API_VERSION, def.kind, ns) as any,
+      );
+      const changed = (obj: any) => {
+        this.queue.add(key(def.kind, obj));
+        this.enqueueRelated(def, obj);
+      };
+      inf.on('add', changed);
+      inf.on('update', changed);
+      inf.on('delete', (obj: any) => this.enqueueRelated(def, obj));
+      this.crInformers.set(def.kind, inf);
+      informers.push(inf);
+    }
+    for (const child of CHILD_KINDS) {
+      const inf = k8s.makeInformer<any>(
+        this.o.kc,
+        scopedPath(child.path, ns),
+        () => objects.list(child.apiVersion, child.kind, ns, undefined, undefined, undefined, undefined, MANAGED_SELECTOR) as any,
+        MANAGED_SELECTOR,
+      );
+      // drift, deletion or a status change of an owned object wakes its owner
+      const wake = (obj: any) => {
+        for (const ref of obj?.metadata?.ownerReferences ?? []) {
+          if (ref.controller && this.crInformers.has(ref.kind)) this.queue.add(`${ref.kind}/${obj.metadata.namespace}/${ref.name}`);
+        }
+      };
+      inf.on('add', wake);
+      inf.on('update', wake);
+      inf.on('delete', wake);
+      this.childInformers.set(child.kind, inf);
+      informers.push(inf);
+    }
+    for (const inf of informers) {
+      // a ListWatch stops on errors (API server restart, expired resourceVersion): restart it with backoff
+      let delay = 500;
+      inf.on('connect', () => {
+        delay = 500;
+      });
+      inf.on('error', (err: any) => {
+        if (this.stopped) return;
+        this.o.logger.debug(`watch of cluster ${this.o.cluster} failed, restarting in ${delay} ms: ${err?.message ?? err}`);
+        setTimeout(() => {
+          if (!this.stopped) inf.start().catch(() => undefined);
+        }, delay);
+        delay = Math.min(delay * 2, 30_000);
+      });
+    }
+    await Promise.all(informers.map(inf => inf.start()));
+    this.elector.start();
+    const every = this.o.resyncIntervalMs ?? 600_000;
+    const tick = () => {
+      this.resync();
+      this.resyncTimer = setTimeout(tick, every);
+    };
+    this.resyncTimer = setTimeout(tick, every);
+  }
+
+  private enqueueRelated(def: KindDef, obj: any) {
+    try {
+      for (const k of def.related?.(obj, this.cache) ?? []) this.queue.add(k);
+    } catch (e) {
+      this.o.logger.warn(`related objects of ${key(def.kind, obj)}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Enqueues every custom object (on taking the lead, and periodically). */
+  resync() {
+    for (const def of KINDS) {
+      for (const cr of this.crInformers.get(def.kind)?.list() ?? []) this.queue.add(key(def.kind, cr));
+    }
+  }
+
+  /** Enqueues one object by key (`Kind/namespace/name`). */
+  enqueue(k: string) {
+    this.queue.add(k);
+  }
+
+  /** Resolves when the queue is drained (tests, benchmarks). */
+  idle(timeoutMs?: number) {
+    return this.queue.idle(timeoutMs);
+  }
+
+  private async reconcile(k: string) {
+    if (!this.elector.isLeader()) return;
+    const { kind, namespace, name } = parseKey(k);
+    const def = KINDS.find(d => d.kind === kind);
+    const cr = this.crInformers.get(kind)?.get(name, namespace) as CustomObject | undefined;
+    // gone or going: owner references let the garbage collector remove the children
+    if (!def || !cr || (cr.metadata as any).deletionTimestamp) return;
+    const log = this.keyLogger(k);
+    const started = Date.now();
+    const writesBefore = this.writes;
+    this.reconciles++;
+    let error: unknown;
+    const full = { ...cr, apiVersion: cr.apiVersion ?? SWCK_API_VERSION, kind } as CustomObject;
+    try {
+      const desired = def.render(full, this.cache);
+      const changes: string[] = [];
+      for (const obj of desired) {
+        const cached = this.childInformers.get(obj.kind);
+        const live = cached ? cached.get(obj.metadata.name, obj.metadata.namespace) : 'read';
+        if (await this.applier.apply(obj, live)) {
+          changes.push(`${live ? 'updated' : 'created'} ${obj.kind} ${obj.metadata.name}`);
+          log.debug(`applied ${obj.kind} ${obj.metadata.name}`);
+        }
+      }
+      changes.push(...(await this.prune(full, desired)));
+      if (changes.length && cr.status) {
+        // the first creation is reported by the Ready transition; later repairs here
+        await this.event(full, 'Normal', 'Applied', changes.join('; '));
+      }
+      await this.updateStatus(full, def, log);
+    } catch (e) {
+      error = e;
+      if (this.queue.attempts(k) === 0) await this.event(full, 'Warning', 'ReconcileFailed', `${(e as Error)?.message ?? e}`.slice(0, 1000));
+      throw e;
+    } finally {
+      const durationMs = Date.now() - started;
+      this.o.onReconcile?.({ kind, cluster: this.o.cluster, key: k, durationMs, writes: this.writes - writesBefore, error });
+    }
+  }
+
+  /** Deletes owned children that are no longer rendered (e.g. an Ingress whose host was removed). */
+  private async prune(cr: CustomObject, desired: KubeObject[]): Promise<string[]> {
+    const want = new Set(desired.map(o => `${o.kind}/${o.metadata.name}`));
+    const out: string[] = [];
+    const k8s = await loadK8s();
+    for (const child of CHILD_KINDS) {
+      for (const live of this.childInformers.get(child.kind)?.list(cr.metadata.namespace) ?? []) {
+        const owned = (live.metadata?.ownerReferences ?? []).some((r: any) => r.controller && r.uid === cr.metadata.uid);
+        if (!owned || want.has(`${child.kind}/${live.metadata.name}`)) continue;
+        await k8s.KubernetesObjectApi.makeApiClient(this.o.kc)
+          .delete({ apiVersion: child.apiVersion, kind: child.kind, metadata: { name: live.metadata.name, namespace: live.metadata.namespace } })
+          .catch((e: any) => {
+            if (e?.code !== 404) throw e;
+          });
+        this.writes++;
+        out.push(`deleted ${child.kind} ${live.metadata.name}`);
+      }
+    }
+    return out;
+  }
+
+  private async updateStatus(cr: CustomObject, def: KindDef, log: LoggerService) {
+    const status = def.status(cr, this.cache, new Date());
+    if (!statusChanged(cr.status, status)) return;
+    const k8s = await loadK8s();
+    const custom = this.o.kc.makeApiClient(k8s.CustomObjectsApi);
+    await custom.patchNamespacedCustomObjectStatus(
+      { group: SWCK_GROUP, version: SWCK_VERSION, namespace: cr.metadata.namespace, plural: def.plural, name: cr.metadata.name, body: { status }, fieldManager: FIELD_MANAGER },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    this.writes++;
+    const next = { status };
+    if (ready(next) && ready(next) !== ready(cr)) {
+      const r = (status.conditions as any[]).find(c => c.type === 'Ready');
+      log.info(`Ready=${r.status} (${r.reason}: ${r.message})`);
+      if (r.status === 'True') await this.event(cr, 'Normal', 'Ready', r.message || r.reason);
+      else if (ready(cr) === 'True') await this.event(cr, 'Warning', 'NotReady', `${r.reason}: ${r.message}`);
+    }
+    const d = degraded(next);
+    if (d?.status === 'True' && degraded(cr)?.status !== 'True') await this.event(cr, 'Warning', d.reason, d.message);
+  }
+
+  /** An events.k8s.io/v1 Event on the custom object (best effort). */
+  private async event(cr: CustomObject, type: 'Normal' | 'Warning', reason: string, note: string) {
+    const k8s = await loadK8s();
+    try {
+      await this.o.kc.makeApiClient(k8s.EventsV1Api).createNamespacedEvent({
+        namespace: cr.metadata.namespace,
+        body: {
+          metadata: { generateName: `${cr.metadata.name}.`, namespace: cr.metadata.namespace },
+          eventTime: new k8s.V1MicroTime() as any,
+          reportingController: `${FIELD_MANAGER}/operator`,
+          reportingInstance: this.elector.identity.slice(0, 128),
+          action: 'Reconcile',
+          reason,
+          note: note.slice(0, 1024),
+          type,
+          regarding: { apiVersion: cr.apiVersion ?? SWCK_API_VERSION, kind: cr.kind, name: cr.metadata.name, namespace: cr.metadata.namespace, uid: cr.metadata.uid },
+        },
+      });
+      this.writes++;
+    } catch (e) {
+      this.o.logger.debug(`event ${reason} for ${cr.kind} ${cr.metadata.name} not recorded: ${(e as Error).message}`);
+    }
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.queue.stop();
+    await this.elector.stop();
+    for (const inf of [...this.crInformers.values(), ...this.childInformers.values()]) await inf.stop().catch(() => undefined);
+  }
+}

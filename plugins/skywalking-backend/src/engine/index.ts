@@ -1,0 +1,10 @@
+export { OperatorEngine } from './OperatorEngine';
+export type { OperatorEngineOptions, ClusterOperatorState } from './OperatorEngine';
+export { ClusterEngine } from './ClusterEngine';
+export type { ClusterEngineOptions, ReconcileRecord } from './ClusterEngine';
+export { WorkQueue } from './WorkQueue';
+export type { WorkQueueOptions } from './WorkQueue';
+export { LeaderElector, defaultIdentity } from './LeaderElector';
+export { Applier, FIELD_MANAGER, APPLIED_HASH_ANNOTATION, isSubset, upToDate, serverSideApply } from './apply';
+export { KINDS, SWCK_GROUP, SWCK_VERSION, SWCK_API_VERSION, renderSatellite, renderStorage, renderDynamicConfig, renderOAPServerConfig, renderOAPServerWithConfig } from './kinds';
+export { detectSwckController, SWCK_LEASE_NAME } from './swck';
