@@ -1,1 +1,3 @@
 export * from './crd';
+export * from './rules';
+export * from './backend';
