@@ -6,6 +6,9 @@ import path from 'node:path';
 // production bundle, so the source location is the right anchor.
 // eslint-disable-next-line no-restricted-syntax
 const buildScript = path.resolve(__dirname, '../../../tools/local-cluster/build.sh');
+/** KWOK's default stages (node initialize, heartbeat with lease, pod ready/complete/delete). */
+// eslint-disable-next-line no-restricted-syntax
+export const kwokStagesFile = path.resolve(__dirname, '../../../tools/local-cluster/kwok-stages.yaml');
 
 /**
  * Directory of the Go-built control plane binaries, building them on a cold

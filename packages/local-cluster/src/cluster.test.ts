@@ -40,6 +40,12 @@ describe('local control plane', () => {
     for (const n of nodes.items) {
       expect(n.status?.conditions?.find(c => c.type === 'Ready')?.status).toBe('True');
     }
+    // KWOK heartbeats through node Leases, as kubelet does
+    const leases = await kc.makeApiClient(k8s.CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease' });
+    for (const n of nodes.items) {
+      const renewed = leases.items.find(l => l.metadata?.name === n.metadata?.name)?.spec?.renewTime;
+      expect(Date.now() - new Date(renewed ?? 0).getTime()).toBeLessThan(60_000);
+    }
   });
 
   it('schedules a Deployment onto KWOK nodes and its pods become Running and Ready with IPs', async () => {

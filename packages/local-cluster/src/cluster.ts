@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadK8s } from './k8s';
-import { ensureBinaries } from './binaries';
+import { ensureBinaries, kwokStagesFile } from './binaries';
 import { createCertificateAuthority, rsaKeyPair } from './pki';
 
 export interface LocalCluster {
@@ -218,7 +218,9 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       '--manage-all-nodes=true',
       `--cidr=${POD_CIDR}`,
       '--node-ip=10.240.0.1',
-      `--config=${path.join(bin, 'kwok-stages.yaml')}`,
+      `--config=${kwokStagesFile}`,
+      // nodes heartbeat through Leases, as kubelet does: robust under CPU load
+      '--node-lease-duration-seconds=40',
       '--server-address=127.0.0.1:0',
     ]);
 
