@@ -92,7 +92,7 @@ try {
     fs.rmSync(out, { force: true });
     const r = await run(
       'npx',
-      ['backstage-cli', 'repo', 'test', '--ci', '--json', `--outputFile=${out}`],
+      ['backstage-cli', 'repo', 'test', '--ci', '--watchAll=false', '--json', `--outputFile=${out}`],
       { env },
     );
     if (fs.existsSync(out)) {

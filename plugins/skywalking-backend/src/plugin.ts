@@ -9,6 +9,7 @@ import { SkyWalkingStore } from './database/SkyWalkingStore';
 import { KubernetesBackends } from './service/KubernetesBackends';
 import { createRouter } from './service/router';
 import { OperatorManager } from './operator/OperatorManager';
+import { createSkyWalkingMetrics } from './metrics';
 import { admissionMutator } from './tracing/admissionMutator';
 import { TracingService } from './tracing/TracingService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -37,10 +38,17 @@ export const skywalkingPlugin = createBackendPlugin({
       async init({ logger, config, database, httpRouter, httpAuth, permissions, scheduler, lifecycle, auth, catalog }) {
         const store = new SkyWalkingStore(await getMigratedClient(database));
         const clusters = await ClusterRegistry.create({ config, logger });
+        const metrics = createSkyWalkingMetrics();
         const operators = new OperatorManager({
           clusters,
           logger,
           leaseNamespace: config.getOptionalString('skywalking.leaseNamespace'),
+          onReconcile: e => metrics.onReconcile(e),
+        });
+        metrics.setGaugeSources({
+          queueDepth: () => operators.snapshot().depth,
+          leader: () => operators.snapshot().leader,
+          reachable: () => Object.fromEntries(clusters.names().map(n => [n, clusters.summary(n).reachable ? 1 : 0])),
         });
         const backends = new KubernetesBackends({
           clusters,
@@ -93,7 +101,13 @@ export const skywalkingPlugin = createBackendPlugin({
         });
 
         if (config.getOptionalBoolean('skywalking.webhook.enabled') ?? true) {
-          const webhook = new WebhookManager({ config, clusters, logger, mutate: admissionMutator });
+          const webhook = new WebhookManager({
+            config,
+            clusters,
+            logger,
+            mutate: admissionMutator,
+            observer: { onRequest: e => metrics.onAdmission(e) },
+          });
           await webhook.start();
           await webhook.registerAll();
           await scheduler.scheduleTask({

@@ -205,8 +205,10 @@ export class ClusterOperator {
         this.writes++;
       }
       await this.updateStatus(cr, r);
-    } finally {
       this.o.onReconcile?.({ cluster: this.o.cluster, kind, key, durationMs: Date.now() - started, writes: this.writes - writesBefore });
+    } catch (e) {
+      this.o.onReconcile?.({ cluster: this.o.cluster, kind, key, durationMs: Date.now() - started, writes: this.writes - writesBefore, error: (e as Error).message });
+      throw e;
     }
   }
 

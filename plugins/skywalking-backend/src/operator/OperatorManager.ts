@@ -68,6 +68,17 @@ export class OperatorManager {
     return this.swckDetected.has(cluster);
   }
 
+  /** Per-cluster figures for gauges. */
+  snapshot() {
+    const depth: Record<string, number> = {};
+    const leader: Record<string, number> = {};
+    for (const [name, op] of this.operators) {
+      depth[name] = op.queueDepth;
+      leader[name] = op.isLeader() ? 1 : 0;
+    }
+    return { depth, leader };
+  }
+
   operator(cluster: string) {
     return this.operators.get(cluster);
   }
