@@ -316,7 +316,8 @@ export class ClusterEngine {
       await this.o.kc.makeApiClient(k8s.EventsV1Api).createNamespacedEvent({
         namespace: cr.metadata.namespace,
         body: {
-          metadata: { generateName: `${cr.metadata.name}.`, namespace: cr.metadata.namespace },
+          // as client-go's recorder: <object>.<unix nanos in hex> (events.k8s.io rejects a generateName ending in '.')
+          metadata: { name: `${cr.metadata.name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6))).toString(16)}`, namespace: cr.metadata.namespace },
           eventTime: new k8s.V1MicroTime() as any,
           reportingController: `${FIELD_MANAGER}/operator`,
           reportingInstance: this.elector.identity.slice(0, 128),
@@ -329,7 +330,7 @@ export class ClusterEngine {
       });
       this.writes++;
     } catch (e) {
-      this.o.logger.debug(`event ${reason} for ${cr.kind} ${cr.metadata.name} not recorded: ${(e as Error).message}`);
+      this.o.logger.warn(`event ${reason} for ${cr.kind} ${cr.metadata.name} not recorded: ${(e as Error).message}`);
     }
   }
 

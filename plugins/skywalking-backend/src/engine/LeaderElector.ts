@@ -35,6 +35,7 @@ export class LeaderElector {
   private readonly duration: number;
   private lastRenew = 0;
   private running = false;
+  private inflight?: Promise<void>;
 
   constructor(private readonly o: LeaderElectorOptions) {
     this.identity = o.identity ?? defaultIdentity();
@@ -108,6 +109,7 @@ export class LeaderElector {
   }
 
   private renewed(at: number) {
+    if (!this.running) return false; // stopped while the request was under way
     this.lastRenew = at;
     this.setLeading(true);
     return true;
@@ -117,7 +119,7 @@ export class LeaderElector {
     if (this.running) return;
     this.running = true;
     const interval = this.o.renewIntervalMs ?? 5000;
-    const tick = async () => {
+    const attempt = async () => {
       try {
         await this.tryAcquireOrRenew();
       } catch (e) {
@@ -126,9 +128,14 @@ export class LeaderElector {
         // is surely still valid (renew deadline = 2/3 of the lease duration)
         if (this.leading && Date.now() - this.lastRenew > (this.duration * 1000 * 2) / 3) this.setLeading(false);
       }
-      if (this.running) this.timer = setTimeout(tick, interval);
     };
-    void tick();
+    const tick = () => {
+      this.inflight = attempt().finally(() => {
+        this.inflight = undefined;
+        if (this.running) this.timer = setTimeout(tick, interval);
+      });
+    };
+    tick();
   }
 
   /** Stops renewing; with `release` frees the Lease so another candidate takes over at once. */
@@ -136,9 +143,10 @@ export class LeaderElector {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const was = this.leading;
+    // a renewal under way must not land after the release
+    await this.inflight?.catch(() => undefined);
     this.setLeading(false);
-    if (!release || !was) return;
+    if (!release) return;
     try {
       const k8s = await loadK8s();
       const api = this.o.kc.makeApiClient(k8s.CoordinationV1Api);

@@ -1,0 +1,518 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import {
+  BackendDetail,
+  BackendPhase,
+  BackendRef,
+  BackendSummary,
+  ClusterSummary,
+  EventSummary,
+  PodSummary,
+  SkyWalkingBackendSpec,
+  StatusCondition,
+  WriteResult,
+} from '@skywalking-backstage/plugin-skywalking-common';
+import { ClusterRegistry, ClusterUnreachableError } from '../clusters/ClusterRegistry';
+import { loadK8s } from '../clusters/k8s';
+import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
+import { BackendOperations } from './types';
+
+/** fieldManager of create/update (the whole spec of each custom object) */
+export const FIELD_MANAGER = 'skywalking-backstage';
+/** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
+const SCALE_MANAGER = 'skywalking-backstage-scale';
+const PAUSE_MANAGER = 'skywalking-backstage-pause';
+const UPGRADE_MANAGER = 'skywalking-backstage-upgrade';
+export const PAUSED_ANNOTATION = 'skywalking-backstage.io/paused-replicas';
+/** the owner team recorded on the custom objects */
+export const OWNER_ANNOTATION = 'skywalking-backstage.io/owner';
+
+type Obj = { apiVersion: string; kind: string; metadata: any; spec?: any; status?: any };
+
+/** One write waiting for its cluster: the operation and its arguments, replayed in order. */
+export interface OutboxOp {
+  operation: 'create' | 'update' | 'scale' | 'pause' | 'resume' | 'upgrade' | 'delete';
+  payload: { args: unknown[]; actor: string };
+}
+
+export interface OutboxEntry {
+  id: number | string;
+  cluster: string;
+  op: OutboxOp;
+  attempts?: number;
+  lastError?: string;
+}
+
+/** Where writes for an unreachable cluster wait (the plugin keeps it in its database). */
+export interface BackendOutbox {
+  enqueue(cluster: string, op: OutboxOp): Promise<number | string>;
+  /** pending entries of a cluster, oldest first */
+  pending(cluster: string): Promise<OutboxEntry[]>;
+  markDone(id: number | string): Promise<void>;
+  markFailed(id: number | string, error: string): Promise<void>;
+}
+
+/** The BackendOutbox on SkyWalkingStore's outbox table (structurally typed). */
+export function outboxFromStore(store: {
+  enqueueOutbox(cluster: string, operation: string, payload: Record<string, unknown>): Promise<number>;
+  pendingOutbox(cluster: string): Promise<{ id: number; cluster: string; operation: string; payload: Record<string, unknown>; attempts: number; lastError?: string }[]>;
+  markOutboxDone(id: number): Promise<void>;
+  markOutboxFailed(id: number, error: string): Promise<void>;
+}): BackendOutbox {
+  return {
+    enqueue: (cluster, op) => store.enqueueOutbox(cluster, op.operation, op.payload),
+    pending: async cluster =>
+      (await store.pendingOutbox(cluster)).map(i => ({
+        id: i.id,
+        cluster: i.cluster,
+        op: { operation: i.operation as OutboxOp['operation'], payload: i.payload as OutboxOp['payload'] },
+        attempts: i.attempts,
+        lastError: i.lastError,
+      })),
+    markDone: id => store.markOutboxDone(Number(id)),
+    markFailed: (id, error) => store.markOutboxFailed(Number(id), error),
+  };
+}
+
+/** An entry that failed this often with an answer from the API server is left for a person. */
+const MAX_OUTBOX_ATTEMPTS = 5;
+
+const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
+const DEFAULT_BANYANDB_VERSION = '0.8.0';
+
+/**
+ * The SWCK custom objects of a portal backend spec: BanyanDB (or external
+ * storage by OAP config, credentials from a Secret), OAPServer and UI.
+ */
+export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
+  const labels = { 'app.kubernetes.io/managed-by': FIELD_MANAGER, 'app.kubernetes.io/part-of': spec.name };
+  const meta = (name: string) => ({
+    name,
+    namespace: spec.namespace,
+    labels,
+    ...(spec.owner ? { annotations: { [OWNER_ANNOTATION]: spec.owner } } : {}),
+  });
+  const version = spec.version;
+  const storageType = spec.storage?.type ?? 'banyandb';
+  const objects: Obj[] = [];
+  const config: { name: string; value?: string; valueFrom?: any }[] = [...(spec.oap?.config ?? [])];
+  if (storageType === 'banyandb') {
+    const v = spec.storage?.banyandb?.version ?? DEFAULT_BANYANDB_VERSION;
+    const size = spec.storage?.banyandb?.storageSize;
+    objects.push({
+      apiVersion: SWCK_API_VERSION,
+      kind: 'BanyanDB',
+      metadata: meta(spec.name),
+      spec: {
+        version: v,
+        counts: 1,
+        image: `apache/skywalking-banyandb:${v}`,
+        config: ['standalone'],
+        ...(size
+          ? { storages: [{ name: 'data', path: '/tmp', persistentVolumeClaimSpec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } }] }
+          : {}),
+      },
+    });
+    config.push({ name: 'SW_STORAGE', value: 'banyandb' }, { name: 'SW_STORAGE_BANYANDB_TARGETS', value: `${spec.name}-banyandb-grpc:17912` });
+  } else {
+    const ext = spec.storage!.external ?? {};
+    const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: ext.secretName, key } } });
+    if (storageType === 'elasticsearch') {
+      config.push(
+        { name: 'SW_STORAGE', value: 'elasticsearch' },
+        { name: 'SW_STORAGE_ES_CLUSTER_NODES', value: ext.address },
+        { name: 'SW_ES_USER', ...fromSecret('username') },
+        { name: 'SW_ES_PASSWORD', ...fromSecret('password') },
+      );
+    } else {
+      const db = ext.database ?? 'skywalking';
+      const jdbc = storageType === 'postgresql' ? `jdbc:postgresql://${ext.address}/${db}` : `jdbc:mysql://${ext.address}/${db}?rewriteBatchedStatements=true`;
+      config.push(
+        { name: 'SW_STORAGE', value: storageType === 'postgresql' ? 'postgresql' : 'mysql' },
+        { name: 'SW_JDBC_URL', value: jdbc },
+        { name: 'SW_DATA_SOURCE_USER', ...fromSecret('username') },
+        { name: 'SW_DATA_SOURCE_PASSWORD', ...fromSecret('password') },
+      );
+    }
+  }
+  objects.push({
+    apiVersion: SWCK_API_VERSION,
+    kind: 'OAPServer',
+    metadata: meta(spec.name),
+    spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: spec.oap?.replicas ?? 1, config, service: { template: { type: 'ClusterIP' } } },
+  });
+  if (spec.ui?.enabled !== false) {
+    objects.push({
+      apiVersion: SWCK_API_VERSION,
+      kind: 'UI',
+      metadata: meta(spec.name),
+      spec: {
+        kind: 'booster',
+        version,
+        image: `apache/skywalking-ui:${version}`,
+        instances: spec.ui?.replicas ?? 1,
+        OAPServerAddress: `http://${spec.name}-oap.${spec.namespace}:12800`,
+        service: { template: { type: 'ClusterIP' } },
+      },
+    });
+  }
+  return objects;
+}
+
+function condition(o: Obj | undefined, type: string) {
+  return (o?.status?.conditions ?? []).find((c: any) => c.type === type);
+}
+
+/** Phase of a backend from its custom objects' spec and status. */
+export function phaseOf(oap: Obj, ui?: Obj, storage?: Obj): BackendPhase {
+  if (oap.metadata?.annotations?.[PAUSED_ANNOTATION]) return 'Paused';
+  const parts = [oap, ui, storage].filter(Boolean) as Obj[];
+  if (parts.some(p => condition(p, 'Degraded')?.status === 'True')) return 'Degraded';
+  if (!oap.status) return 'Progressing';
+  const oapReady = (oap.status?.availableReplicas ?? 0) >= (oap.spec?.instances ?? 1) && condition(oap, 'Ready')?.status !== 'False';
+  const uiReady = !ui || ((ui.status?.availableReplicas ?? 0) >= (ui.spec?.instances ?? 1) && condition(ui, 'Ready')?.status !== 'False');
+  const storageReady = !storage || condition(storage, 'Ready')?.status === 'True';
+  return oapReady && uiReady && storageReady ? 'Ready' : 'Progressing';
+}
+
+/**
+ * A request that got no answer from the API server (connection refused,
+ * reset, timeout, TLS failure: node-fetch's FetchError of type system), as
+ * opposed to an error the API server answered with (ApiException, numeric code).
+ */
+export function isNetworkError(e: any): boolean {
+  if (!e || typeof e !== 'object') return false;
+  if (e instanceof ClusterUnreachableError) return true;
+  if (e.type === 'system' || e.type === 'request-timeout' || e.name === 'AbortError') return true;
+  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return true;
+  return e.cause ? isNetworkError(e.cause) : false;
+}
+
+export interface BackendServiceOptions {
+  clusters: ClusterRegistry;
+  outbox: BackendOutbox;
+  logger: LoggerService;
+  /** leadership and SWCK detection per cluster (OperatorEngine.state) */
+  operatorState?: (cluster: string) => { leader?: boolean; swckControllerDetected?: boolean };
+}
+
+/**
+ * SkyWalking backends as SWCK custom objects, for the REST API and the
+ * scaffolder: reads with status, pods and events; writes by server-side apply;
+ * a write for an unreachable cluster (or one with writes still waiting) goes
+ * to the outbox and is answered `{ queued: true }`, then replayed in order by
+ * drainOutbox() when the cluster answers again.
+ */
+export class BackendService implements BackendOperations {
+  constructor(private readonly o: BackendServiceOptions) {}
+
+  private c(cluster: string) {
+    return this.o.clusters.clients(cluster);
+  }
+
+  async listClusters(): Promise<ClusterSummary[]> {
+    const all = await this.o.clusters.checkAll();
+    return all.map(c => ({ ...c, ...this.o.operatorState?.(c.name) }));
+  }
+
+  async listNamespaces(cluster: string): Promise<string[]> {
+    try {
+      const list = await this.c(cluster).core.listNamespace();
+      return list.items.map(n => n.metadata!.name!).sort();
+    } catch (e) {
+      throw isNetworkError(e) ? this.o.clusters.unreachable(cluster, e) : e;
+    }
+  }
+
+  private async listKind(cluster: string, kind: string): Promise<Obj[]> {
+    try {
+      const r: any = await this.c(cluster).custom.listClusterCustomObject({ group: SWCK_GROUP, version: SWCK_VERSION, plural: PLURAL[kind] });
+      return (r.items ?? []).map((i: any) => ({ ...i, kind }));
+    } catch (e: any) {
+      if (e?.code === 404) return []; // CRD not installed: none of this kind
+      throw isNetworkError(e) ? this.o.clusters.unreachable(cluster, e) : e;
+    }
+  }
+
+  private summarize(cluster: string, oap: Obj, ui?: Obj, storage?: Obj): BackendSummary {
+    const conditions: StatusCondition[] = (oap.status?.conditions ?? []).map((c: any) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+      lastTransitionTime: c.lastTransitionTime,
+    }));
+    return {
+      cluster,
+      namespace: oap.metadata.namespace,
+      name: oap.metadata.name,
+      version: oap.spec?.version ?? '',
+      phase: phaseOf(oap, ui, storage),
+      conditions,
+      oap: { desired: oap.spec?.instances ?? 1, ready: oap.status?.availableReplicas ?? 0 },
+      ui: ui ? { desired: ui.spec?.instances ?? 1, ready: ui.status?.availableReplicas ?? 0 } : undefined,
+      storage: (oap.spec?.config ?? []).find((c: any) => c.name === 'SW_STORAGE')?.value ?? (oap.spec?.storage?.name ? 'storage' : 'h2'),
+      paused: Boolean(oap.metadata?.annotations?.[PAUSED_ANNOTATION]),
+      owner: oap.metadata?.annotations?.[OWNER_ANNOTATION],
+    };
+  }
+
+  /** Backends of every reachable cluster; creations still waiting in an outbox show as Queued. */
+  async list(): Promise<BackendSummary[]> {
+    const out: BackendSummary[] = [];
+    await Promise.all(
+      this.o.clusters.names().map(async c => {
+        try {
+          const [oaps, uis, dbs] = await Promise.all([this.listKind(c, 'OAPServer'), this.listKind(c, 'UI'), this.listKind(c, 'BanyanDB')]);
+          const same = (a: Obj) => (b: Obj) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
+          for (const oap of oaps) out.push(this.summarize(c, oap, uis.find(same(oap)), dbs.find(same(oap))));
+        } catch (e) {
+          this.o.logger.warn(`listing backends in cluster ${c} failed: ${(e as Error).message}`);
+        }
+        for (const entry of await this.o.outbox.pending(c).catch(() => [] as OutboxEntry[])) {
+          if (entry.op.operation !== 'create') continue;
+          const spec = entry.op.payload.args[0] as SkyWalkingBackendSpec;
+          if (out.some(b => b.cluster === c && b.namespace === spec.namespace && b.name === spec.name)) continue;
+          out.push({
+            cluster: c,
+            namespace: spec.namespace,
+            name: spec.name,
+            version: spec.version,
+            phase: 'Queued',
+            conditions: [],
+            oap: { desired: spec.oap?.replicas ?? 1, ready: 0 },
+            storage: spec.storage?.type ?? 'banyandb',
+            paused: false,
+            owner: spec.owner,
+          });
+        }
+      }),
+    );
+    return out.sort((a, b) => `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`));
+  }
+
+  private async read(ref: BackendRef, kind: string): Promise<Obj | undefined> {
+    try {
+      const o: any = await this.c(ref.cluster).custom.getNamespacedCustomObject({ group: SWCK_GROUP, version: SWCK_VERSION, namespace: ref.namespace, plural: PLURAL[kind], name: ref.name });
+      return { ...o, kind };
+    } catch (e: any) {
+      if (e?.code === 404) return undefined;
+      throw isNetworkError(e) ? this.o.clusters.unreachable(ref.cluster, e) : e;
+    }
+  }
+
+  /** One backend with its pods and recent events. */
+  async get(ref: BackendRef): Promise<BackendDetail> {
+    const [oap, ui, db] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI'), this.read(ref, 'BanyanDB')]);
+    if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    const core = this.c(ref.cluster).core;
+    const pods = await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `app.kubernetes.io/part-of=${ref.name}` });
+    const podSummaries: PodSummary[] = pods.items.map(p => ({
+      name: p.metadata!.name!,
+      component: p.metadata?.labels?.app ?? p.metadata?.labels?.['app.kubernetes.io/component'] ?? '',
+      phase: p.status?.phase ?? 'Unknown',
+      ready: Boolean(p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True')),
+      node: p.spec?.nodeName,
+      ip: p.status?.podIP,
+      restarts: (p.status?.containerStatuses ?? []).reduce((a, s) => a + (s.restartCount ?? 0), 0),
+    }));
+    const evs = await core.listNamespacedEvent({ namespace: ref.namespace });
+    const podNames = new Set(podSummaries.map(p => p.name));
+    const events: EventSummary[] = evs.items
+      .filter(e => {
+        const n = e.involvedObject.name ?? '';
+        return n === ref.name || podNames.has(n) || n.startsWith(`${ref.name}-`);
+      })
+      .map(e => ({
+        type: e.type ?? 'Normal',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
+        count: e.count ?? (e as any).series?.count ?? 1,
+        lastSeen: (e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp)?.toString(),
+      }))
+      .sort((a, b) => new Date(a.lastSeen ?? 0).getTime() - new Date(b.lastSeen ?? 0).getTime())
+      .slice(-50);
+    return { ...this.summarize(ref.cluster, oap, ui, db), pods: podSummaries, events, spec: { oap: oap.spec, ui: ui?.spec, banyandb: db?.spec } };
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /**
+   * Runs a write now, or queues it: when the cluster is known unreachable,
+   * when earlier writes still wait (order is kept), or when the request gets
+   * no answer.
+   */
+  private async write(cluster: string, op: OutboxOp, run: () => Promise<void>): Promise<WriteResult> {
+    this.o.clusters.definition(cluster); // unknown cluster: a plain error, never queued
+    const health = this.o.clusters.health(cluster);
+    const waiting = (await this.o.outbox.pending(cluster)).some(p => (p.attempts ?? 0) < MAX_OUTBOX_ATTEMPTS);
+    if (!waiting && (health.reachable || health.checkedAt === undefined)) {
+      try {
+        await run();
+        return { applied: true, queued: false };
+      } catch (e) {
+        if (!isNetworkError(e)) throw e;
+        this.o.clusters.markUnreachable(cluster, e);
+      }
+    }
+    await this.o.outbox.enqueue(cluster, op);
+    const why = waiting ? `earlier changes for cluster ${cluster} are still waiting` : this.o.clusters.health(cluster).lastError ?? `cluster ${cluster} is unreachable`;
+    this.o.logger.warn(`${op.operation} by ${op.payload.actor} queued: ${why}`);
+    return { applied: false, queued: true, message: `${why}; the change is queued and will be applied when the cluster answers` };
+  }
+
+  private async applyAll(cluster: string, objects: Obj[], fieldManager = FIELD_MANAGER) {
+    const client = this.c(cluster).objects;
+    const k8s = await loadK8s();
+    for (const o of objects) await client.patch(o as any, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
+  }
+
+  private async doCreate(spec: SkyWalkingBackendSpec) {
+    // the scaffolder offers new namespaces too
+    const ns: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } };
+    await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
+  }
+
+  async create(spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
+    const s = spec as unknown as SkyWalkingBackendSpec;
+    return this.write(s.cluster, { operation: 'create', payload: { args: [s], actor } }, () => this.doCreate(s));
+  }
+
+  private async doUpdate(ref: BackendRef, spec: SkyWalkingBackendSpec) {
+    const full = { ...spec, ...ref };
+    const objects = renderBackendObjects(full);
+    await this.applyAll(ref.cluster, objects);
+    // a component no longer in the spec (UI disabled, storage now external) goes
+    const kinds = new Set(objects.map(o => o.kind));
+    for (const kind of ['UI', 'BanyanDB']) {
+      if (!kinds.has(kind)) await this.deleteKind(ref, kind);
+    }
+  }
+
+  async update(ref: BackendRef, spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
+    const s = spec as unknown as SkyWalkingBackendSpec;
+    return this.write(ref.cluster, { operation: 'update', payload: { args: [ref, s], actor } }, () => this.doUpdate(ref, s));
+  }
+
+  private partial(ref: BackendRef, kind: string, spec: any, metadata: any = {}): Obj {
+    return { apiVersion: SWCK_API_VERSION, kind, metadata: { name: ref.name, namespace: ref.namespace, ...metadata }, spec };
+  }
+
+  private async doScale(ref: BackendRef, replicas: number) {
+    if (!(await this.read(ref, 'OAPServer'))) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    await this.applyAll(ref.cluster, [this.partial(ref, 'OAPServer', { instances: replicas })], SCALE_MANAGER);
+  }
+
+  /** Sets the OAP replicas (its own field manager: the rest of the spec stays as applied). */
+  async scale(ref: BackendRef, replicas: number, actor: string): Promise<WriteResult> {
+    return this.write(ref.cluster, { operation: 'scale', payload: { args: [ref, replicas], actor } }, () => this.doScale(ref, replicas));
+  }
+
+  private async doPause(ref: BackendRef) {
+    const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
+    if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    if (oap.metadata?.annotations?.[PAUSED_ANNOTATION]) return;
+    const saved = JSON.stringify({ oap: oap.spec?.instances ?? 1, ui: ui?.spec?.instances ?? 0 });
+    const objects = [this.partial(ref, 'OAPServer', { instances: 0 }, { annotations: { [PAUSED_ANNOTATION]: saved } })];
+    if (ui) objects.push(this.partial(ref, 'UI', { instances: 0 }));
+    await this.applyAll(ref.cluster, objects, PAUSE_MANAGER);
+  }
+
+  /** Scales OAP and UI to zero, remembering their replicas. */
+  async pause(ref: BackendRef, actor: string): Promise<WriteResult> {
+    return this.write(ref.cluster, { operation: 'pause', payload: { args: [ref], actor } }, () => this.doPause(ref));
+  }
+
+  private async doResume(ref: BackendRef) {
+    const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
+    if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    const raw = oap.metadata?.annotations?.[PAUSED_ANNOTATION];
+    if (!raw) return;
+    const saved = JSON.parse(raw);
+    // the pause manager gives up the annotation (omitted) and sets the saved replicas
+    const objects = [this.partial(ref, 'OAPServer', { instances: saved.oap || 1 })];
+    if (ui) objects.push(this.partial(ref, 'UI', { instances: saved.ui || 1 }));
+    await this.applyAll(ref.cluster, objects, PAUSE_MANAGER);
+  }
+
+  async resume(ref: BackendRef, actor: string): Promise<WriteResult> {
+    return this.write(ref.cluster, { operation: 'resume', payload: { args: [ref], actor } }, () => this.doResume(ref));
+  }
+
+  private async doUpgrade(ref: BackendRef, version: string) {
+    const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
+    if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    const objects = [this.partial(ref, 'OAPServer', { version, image: `apache/skywalking-oap-server:${version}` })];
+    if (ui) objects.push(this.partial(ref, 'UI', { version, image: `apache/skywalking-ui:${version}` }));
+    await this.applyAll(ref.cluster, objects, UPGRADE_MANAGER);
+  }
+
+  async upgrade(ref: BackendRef, version: string, actor: string): Promise<WriteResult> {
+    return this.write(ref.cluster, { operation: 'upgrade', payload: { args: [ref, version], actor } }, () => this.doUpgrade(ref, version));
+  }
+
+  private async deleteKind(ref: BackendRef, kind: string) {
+    await this.c(ref.cluster)
+      .custom.deleteNamespacedCustomObject({ group: SWCK_GROUP, version: SWCK_VERSION, namespace: ref.namespace, plural: PLURAL[kind], name: ref.name, propagationPolicy: 'Background' })
+      .catch((e: any) => {
+        if (e?.code !== 404) throw e;
+      });
+  }
+
+  private async doDelete(ref: BackendRef) {
+    // children go with their owners (garbage collection by ownerReferences)
+    for (const kind of ['UI', 'OAPServer', 'BanyanDB']) await this.deleteKind(ref, kind);
+  }
+
+  async delete(ref: BackendRef, actor: string): Promise<WriteResult> {
+    return this.write(ref.cluster, { operation: 'delete', payload: { args: [ref], actor } }, () => this.doDelete(ref));
+  }
+
+  private replay(op: OutboxOp): Promise<void> {
+    const a = op.payload.args as any[];
+    switch (op.operation) {
+      case 'create':
+        return this.doCreate(a[0]);
+      case 'update':
+        return this.doUpdate(a[0], a[1]);
+      case 'scale':
+        return this.doScale(a[0], a[1]);
+      case 'pause':
+        return this.doPause(a[0]);
+      case 'resume':
+        return this.doResume(a[0]);
+      case 'upgrade':
+        return this.doUpgrade(a[0], a[1]);
+      case 'delete':
+        return this.doDelete(a[0]);
+      default:
+        return Promise.reject(new Error(`unknown outbox operation ${(op as any).operation}`));
+    }
+  }
+
+  /**
+   * Applies the writes waiting for a cluster, oldest first; stops at the first
+   * that gets no answer (still unreachable: order is kept). One refused by the
+   * API server is marked failed and retried, at most MAX_OUTBOX_ATTEMPTS times.
+   */
+  async drainOutbox(cluster: string): Promise<number> {
+    let applied = 0;
+    for (const entry of await this.o.outbox.pending(cluster)) {
+      if ((entry.attempts ?? 0) >= MAX_OUTBOX_ATTEMPTS) continue;
+      try {
+        await this.replay(entry.op);
+        await this.o.outbox.markDone(entry.id);
+        applied++;
+        this.o.logger.info(`applied queued ${entry.op.operation} by ${entry.op.payload.actor} to cluster ${cluster}`);
+      } catch (e: any) {
+        await this.o.outbox.markFailed(entry.id, e?.message ?? String(e));
+        if (isNetworkError(e)) {
+          this.o.clusters.markUnreachable(cluster, e);
+          break;
+        }
+      }
+    }
+    return applied;
+  }
+}
