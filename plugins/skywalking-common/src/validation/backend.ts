@@ -9,9 +9,9 @@ import {
   checkDns1123Label,
   checkDns1123Subdomain,
   checkEntityRef,
-  checkEnvName,
+  checkEnvVarName,
   checkHostPortList,
-  checkImage,
+  checkImageReference,
   checkInt,
   checkLabelValue,
   checkQualifiedName,
@@ -94,7 +94,7 @@ export function validateSkyWalkingBackend(input: unknown, options: BackendValida
     if (v !== undefined) add(p, checkInt(v, min, max));
   };
   const image = (p: string, v: unknown) => {
-    if (v !== undefined) add(p, checkImage(v));
+    if (v !== undefined) add(p, checkImageReference(v));
   };
 
   if (!isObj(input)) return [{ path: at(''), message: 'must be an object' }];
@@ -144,7 +144,7 @@ export function validateSkyWalkingBackend(input: unknown, options: BackendValida
           const cp = `oap.config[${i}]`;
           if (!isObj(c)) return add(cp, 'must be an object with name and value');
           known(cp, c, ['name', 'value', 'secretKeyRef']);
-          const nameErr = checkEnvName(c.name);
+          const nameErr = checkEnvVarName(c.name);
           add(`${cp}.name`, nameErr);
           if (!nameErr) {
             if (seen.has(c.name)) add(`${cp}.name`, `${c.name} is given twice`);

@@ -81,7 +81,7 @@ export interface ImageCheckOptions {
 }
 
 /** Container image reference, e.g. apache/skywalking-oap-server:10.2.0 or registry:5000/x/y@sha256:... */
-export function checkImage(v: unknown, options: ImageCheckOptions = {}): string | undefined {
+export function checkImageReference(v: unknown, options: ImageCheckOptions = {}): string | undefined {
   if (typeof v !== 'string' || v === '') return 'is required';
   if (v.length > 512) return 'is too long';
   const m = IMAGE_REF.exec(v);
@@ -122,7 +122,7 @@ export function parseQuantity(v: string | number): number {
 }
 
 /** Environment variable name: C identifier (what OAP's ${SW_...} placeholders use). */
-export function checkEnvName(v: unknown): string | undefined {
+export function checkEnvVarName(v: unknown): string | undefined {
   if (typeof v !== 'string' || v === '') return 'is required';
   if (v.length > 256 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return `${describe(v)} must be an environment variable name (letters, digits, '_')`;
   return undefined;

@@ -1,9 +1,9 @@
 import {
   checkDns1123Label,
   checkDns1123Subdomain,
-  checkEnvName,
+  checkEnvVarName,
   checkHostPortList,
-  checkImage,
+  checkImageReference,
   checkQualifiedName,
   checkQuantity,
   checkVersion,
@@ -65,7 +65,7 @@ describe('images', () => {
     'localhost:5000/oap:dev-1',
     `apache/skywalking-oap-server@sha256:${'a'.repeat(64)}`,
     `ghcr.io/x/y:1.0@sha256:${'b'.repeat(64)}`,
-  ])('accepts %s', v => expect(checkImage(v)).toBeUndefined());
+  ])('accepts %s', v => expect(checkImageReference(v)).toBeUndefined());
   it.each([
     'apache/skywalking-oap-server',
     'apache/skywalking-oap-server:latest',
@@ -79,8 +79,8 @@ describe('images', () => {
     ':1.0',
     `apache/oap:${'x'.repeat(200)}`,
     'https://registry/x:1',
-  ])('rejects %j', v => expect(checkImage(v)).toBeDefined());
-  it('allows unpinned images when asked', () => expect(checkImage('apache/oap', { requirePinned: false })).toBeUndefined());
+  ])('rejects %j', v => expect(checkImageReference(v)).toBeDefined());
+  it('allows unpinned images when asked', () => expect(checkImageReference('apache/oap', { requirePinned: false })).toBeUndefined());
 });
 
 describe('quantities', () => {
@@ -107,10 +107,10 @@ describe('addresses and env names', () => {
     expect(checkHostPortList(v)).toBeDefined(),
   );
   it('env names', () => {
-    expect(checkEnvName('SW_CORE_ROLE')).toBeUndefined();
-    expect(checkEnvName('1X')).toBeDefined();
-    expect(checkEnvName('A=B')).toBeDefined();
-    expect(checkEnvName('A B')).toBeDefined();
+    expect(checkEnvVarName('SW_CORE_ROLE')).toBeUndefined();
+    expect(checkEnvVarName('1X')).toBeDefined();
+    expect(checkEnvVarName('A=B')).toBeDefined();
+    expect(checkEnvVarName('A B')).toBeDefined();
   });
 });
 
