@@ -342,6 +342,31 @@ describe('OperatorEngine and BackendService on the local control plane', () => {
     await eventually('reconciling again', async () => engine.state(CLUSTER).reconciling && engine.isLeader(CLUSTER), 30_000);
   });
 
+  it('reconciles Satellite, an internal Storage and OAPServerConfig (overlaid onto the OAP Deployment until deleted)', async () => {
+    const create = (plural: string, kind: string, name: string, spec: any) =>
+      custom().createNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: ns, plural, body: { apiVersion: `${GROUP}/v1alpha1`, kind, metadata: { name, namespace: ns }, spec } });
+    await create('satellites', 'Satellite', 'sat', { version: '1.2.0', instances: 1, OAPServerName: 'demo', image: 'apache/skywalking-satellite:v1.2.0', service: { template: { type: 'ClusterIP' } } });
+    await create('storages', 'Storage', 'es', { type: 'elasticsearch', connectType: 'internal', version: '7.5.1', instances: 1, image: 'docker.elastic.co/elasticsearch/elasticsearch:7.5.1', servicename: 'es-svc' });
+    await create('oapserverconfigs', 'OAPServerConfig', 'cfg', { version: '10.2.0', env: [{ name: 'SW_CORE_RECORD_DATA_TTL', value: '7' }] });
+    const get = (plural: string, name: string) => custom().getNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: ns, plural, name }) as Promise<any>;
+    const isReady = (o: any) => o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    await eventually('Satellite Ready', async () => {
+      const o = await get('satellites', 'sat');
+      return isReady(o) && o.status.availableReplicas === 1 && o.status.address === `sat-satellite.${ns}`;
+    }, 60_000);
+    await eventually('Storage Ready', async () => isReady(await get('storages', 'es')), 60_000);
+    expect((await apps().readNamespacedStatefulSet({ name: 'es-elasticsearch', namespace: ns })).metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Storage', name: 'es' });
+    expect((await core().readNamespacedService({ name: 'es-svc', namespace: ns })).spec?.clusterIP).toBe('None');
+    const env = async () => (await apps().readNamespacedDeployment({ name: 'demo-oap', namespace: ns })).spec?.template.spec?.containers[0].env ?? [];
+    await eventually('OAPServerConfig env overlaid', async () => (await env()).some(e => e.name === 'SW_CORE_RECORD_DATA_TTL' && e.value === '7'), 30_000);
+    await eventually('OAPServerConfig status counts the OAP replicas', async () => {
+      const o = await get('oapserverconfigs', 'cfg');
+      return o.status?.desired === 2 && o.status?.ready === 2;
+    }, 60_000);
+    await custom().deleteNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: ns, plural: 'oapserverconfigs', name: 'cfg' });
+    await eventually('overlay removed with the OAPServerConfig', async () => !(await env()).some(e => e.name === 'SW_CORE_RECORD_DATA_TTL'), 30_000);
+  });
+
   it('deleting the backend garbage-collects its children', async () => {
     expect(await backends.delete(ref(), 'user:default/tester')).toEqual({ applied: true, queued: false });
     await eventually('children collected', async () => {
