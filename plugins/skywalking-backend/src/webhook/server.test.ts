@@ -19,6 +19,9 @@ function post(port: number, ca: string, body: string | Buffer, contentType = 'ap
   });
 }
 
+// generous: CI runs these beside the control-plane tests on two cores
+jest.setTimeout(30_000);
+
 describe('WebhookServer', () => {
   const cert = generateServingCertificate({
     commonName: 'skywalking-webhook',

@@ -31,6 +31,9 @@ function apiWith(overrides: Partial<SkyWalkingApi> = {}) {
   } as unknown as SkyWalkingApi;
 }
 
+// generous: CI runs these beside the control-plane tests on two cores
+jest.setTimeout(30_000);
+
 describe('BackendsPage permissions', () => {
   it('hides lifecycle actions when the permission framework denies them', async () => {
     await renderInTestApp(

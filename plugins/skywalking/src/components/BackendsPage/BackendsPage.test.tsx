@@ -28,6 +28,9 @@ function apiWith(overrides: Partial<SkyWalkingApi> = {}) {
   } as unknown as SkyWalkingApi;
 }
 
+// generous: CI runs these beside the control-plane tests on two cores
+jest.setTimeout(30_000);
+
 describe('BackendsPage', () => {
   it('lists backends with status, replicas, storage and owner', async () => {
     await renderInTestApp(

@@ -46,6 +46,9 @@ const render = (a: SkyWalkingApi, e: Entity = entity, authorize: AuthorizeResult
     </TestApiProvider>,
   );
 
+// generous: CI runs these beside the control-plane tests on two cores
+jest.setTimeout(30_000);
+
 describe('TracingCard permissions', () => {
   it('disables the toggle for users who are not owners', async () => {
     await render(api(), entity, AuthorizeResult.DENY);

@@ -44,6 +44,9 @@ const render = (a: SkyWalkingApi, e: Entity = entity, authorize: AuthorizeResult
     </TestApiProvider>,
   );
 
+// generous: CI runs these beside the control-plane tests on two cores
+jest.setTimeout(30_000);
+
 describe('TracingCard', () => {
   it('shows per-workload injection counts', async () => {
     await render(api());
