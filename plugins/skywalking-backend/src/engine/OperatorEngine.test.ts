@@ -212,10 +212,11 @@ describe('OperatorEngine and BackendService on the local control plane', () => {
       { name: 'demo-oap', namespace: ns, body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'example/tampered:1' }] },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
     );
-    await eventually('image restored', async () => {
+    const restored = await eventually('image restored', async () => {
       const d = await apps().readNamespacedDeployment({ name: 'demo-oap', namespace: ns });
       return d.spec?.template.spec?.containers[0].image === 'apache/skywalking-oap-server:10.2.0';
     });
+    expect(restored).toBe(true);
   });
 
   it('scale changes the OAP replicas and keeps the rest of the spec', async () => {
@@ -231,7 +232,7 @@ describe('OperatorEngine and BackendService on the local control plane', () => {
   });
 
   it('pause scales to zero and resume restores the replicas', async () => {
-    await backends.pause(ref(), 'user:default/tester');
+    expect(await backends.pause(ref(), 'user:default/tester')).toEqual({ applied: true, queued: false });
     await eventually('paused', async () => {
       const d = await backends.get(ref());
       const dep = await apps().readNamespacedDeployment({ name: 'demo-oap', namespace: ns });

@@ -93,6 +93,7 @@ describe('WorkQueue', () => {
     const q = new WorkQueue(async () => (++calls === 1 ? { requeueAfterMs: 10 } : undefined));
     q.add('k');
     await until(() => calls === 2);
+    expect(calls).toBe(2);
     q.stop();
   });
 });
