@@ -1,0 +1,6 @@
+export * from './duration';
+export * from './errors';
+export * from './types';
+export * from './queries';
+export * from './client';
+export * from './kubernetesTraffic';
