@@ -6,9 +6,10 @@ import { validateBackendSpec } from '@skywalking-backstage/plugin-skywalking-com
 import { ClusterRegistry } from './clusters/ClusterRegistry';
 import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
-import { KubernetesBackends } from './service/KubernetesBackends';
+import { BackendService, outboxFromStore } from './service/BackendService';
 import { createRouter } from './service/router';
-import { OperatorManager } from './operator/OperatorManager';
+import { OperatorEngine } from './engine';
+import { JavaAgentController } from './operator/JavaAgentController';
 import { createSkyWalkingMetrics } from './metrics';
 import { admissionMutator } from './tracing/admissionMutator';
 import { TracingService } from './tracing/TracingService';
@@ -39,42 +40,50 @@ export const skywalkingPlugin = createBackendPlugin({
         const store = new SkyWalkingStore(await getMigratedClient(database));
         const clusters = await ClusterRegistry.create({ config, logger });
         const metrics = createSkyWalkingMetrics();
-        const operators = new OperatorManager({
+        // the operator: one engine per reachable cluster (health checks with
+        // backoff, CRDs installed, none where SWCK's own controller runs)
+        const operators = new OperatorEngine({
           clusters,
           logger,
           leaseNamespace: config.getOptionalString('skywalking.leaseNamespace'),
-          onReconcile: e => metrics.onReconcile(e),
         });
+        const backends = new BackendService({
+          clusters,
+          outbox: outboxFromStore(store),
+          logger,
+          operatorState: c => operators.state(c),
+        });
+        // a change kept while a cluster was unreachable is applied as soon as it answers again
+        operators.setOutboxDrainer(c => backends.drainOutbox(c));
+        operators.onReconcile(r =>
+          metrics.onReconcile({ ...r, error: r.error ? String((r.error as Error).message ?? r.error) : undefined }),
+        );
         metrics.setGaugeSources({
-          queueDepth: () => operators.snapshot().depth,
-          leader: () => operators.snapshot().leader,
+          queueDepth: () => Object.fromEntries(clusters.names().map(n => [n, operators.queueDepth(n)])),
+          leader: () => Object.fromEntries(clusters.names().map(n => [n, operators.isLeader(n) ? 1 : 0])),
           reachable: () => Object.fromEntries(clusters.names().map(n => [n, clusters.summary(n).reachable ? 1 : 0])),
         });
-        const backends = new KubernetesBackends({
-          clusters,
-          store,
-          logger,
-          operatorState: c => ({ leader: operators.operator(c)?.isLeader(), swckControllerDetected: operators.isSwckManaged(c) }),
-        });
-        lifecycle.addShutdownHook(() => operators.stop());
+        await operators.start();
 
-        // cluster health and the outbox: a change kept while a cluster was
-        // unreachable is applied as soon as it answers again
+        // JavaAgent records of injected pods, wherever our engine reconciles
+        const javaAgents = new Map<string, JavaAgentController>();
         await scheduler.scheduleTask({
-          id: 'skywalking-cluster-health-and-outbox',
+          id: 'skywalking-javaagent-controllers',
           frequency: { seconds: 15 },
           timeout: { seconds: 60 },
           scope: 'local',
           fn: async () => {
-            await clusters.checkAll();
-            await operators.ensureStarted();
-            for (const s of clusters.names().map(n => clusters.summary(n))) {
-              if (s.reachable) {
-                const n = await backends.drainOutbox(s.name);
-                if (n) logger.info(`applied ${n} queued change(s) to cluster ${s.name}`);
-              }
+            for (const c of clusters.names()) {
+              if (javaAgents.has(c) || !operators.state(c).reconciling) continue;
+              const ctl = new JavaAgentController({ cluster: c, kc: clusters.kubeConfig(c), logger, isLeader: () => operators.isLeader(c) });
+              await ctl.start();
+              javaAgents.set(c, ctl);
             }
           },
+        });
+        lifecycle.addShutdownHook(async () => {
+          for (const ctl of javaAgents.values()) await ctl.stop();
+          await operators.stop();
         });
 
         // the tracing toggle: desired state in the database, applied by

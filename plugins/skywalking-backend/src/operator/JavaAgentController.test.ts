@@ -1,0 +1,62 @@
+import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
+import { injectWorkload } from '@skywalking-backstage/plugin-skywalking-common';
+import { ensureSwckCrds } from '../clusters/crds';
+import { K8s, loadK8s } from '../clusters/k8s';
+import { JavaAgentController } from './JavaAgentController';
+
+jest.setTimeout(120_000);
+
+const logger: any = { info: () => {}, warn: () => {}, debug: () => {}, error: () => {}, child: () => logger };
+
+describe('JavaAgentController on the local control plane', () => {
+  let k8s: typeof K8s;
+  let kc: K8s.KubeConfig;
+  let ns: string;
+  let ctl: JavaAgentController;
+
+  beforeAll(async () => {
+    const cluster = await getSharedTestCluster();
+    k8s = await loadK8s();
+    kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfig);
+    await ensureSwckCrds(kc);
+    ns = await createTestNamespace('javaagent');
+    ctl = new JavaAgentController({ cluster: 'local', kc, logger, isLeader: () => true, namespace: ns });
+    await ctl.start();
+  });
+  afterAll(() => ctl?.stop());
+
+  it('records injected pods in a SWCK JavaAgent per pod selector with expected and injected counts', async () => {
+    const base = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'orders', namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'orders' } },
+        template: {
+          metadata: {
+            labels: { app: 'orders', 'swck-java-agent-injected': 'true' },
+            annotations: { 'agent.skywalking.apache.org/agent.service_name': 'orders', 'agent.skywalking.apache.org/collector.backend_service': 'demo-oap.sw:11800' },
+          },
+          spec: { containers: [{ name: 'app', image: 'eclipse-temurin:21-jre' }] },
+        },
+      },
+    };
+    const { object } = injectWorkload(base, { force: true });
+    await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace: ns, body: object as any });
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const agent: any = await eventually('JavaAgent with 2/2 injected', async () => {
+      const a: any = await custom.getNamespacedCustomObject({ group: 'operator.skywalking.apache.org', version: 'v1alpha1', namespace: ns, plural: 'javaagents', name: 'app-orders-javaagent' });
+      return a.status?.realInjectedNum === 2 ? a : undefined;
+    }, 60_000);
+    expect(agent.spec).toMatchObject({ podSelector: 'app=orders', serviceName: 'orders', backendService: 'demo-oap.sw:11800' });
+    expect(agent.status.expectedInjectiedNum).toBe(2);
+    expect(agent.metadata.ownerReferences[0].kind).toBe('ReplicaSet');
+    // steady state: nothing more to write
+    await ctl.idle();
+    const before = ctl.writes;
+    await new Promise(r => setTimeout(r, 1000));
+    expect(ctl.writes).toBe(before);
+  });
+});
