@@ -1,0 +1,14 @@
+// The OAP client, Duration helpers and metric names live in the common
+// plugin. Imported from its oap module until the plugin's index exports it.
+export {
+  OapClient,
+  K8S_SERVICE_LAYER,
+  K8S_SERVICE_METRICS,
+  durationPoints,
+  fetchKubernetesTraffic,
+} from '@skywalking-backstage/plugin-skywalking-common/src/oap';
+export type {
+  OapDuration,
+  OapEntity,
+  OapExpressionResult,
+} from '@skywalking-backstage/plugin-skywalking-common/src/oap';
