@@ -39,7 +39,10 @@ const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'obj
 export function validateSkyWalkingBackend(input: unknown, options: BackendValidationOptions = {}): FieldError[] {
   const prefix = options.pathPrefix ?? 'spec';
   const errors: FieldError[] = [];
-  const at = (p: string) => (prefix ? (p ? `${prefix}.${p}` : prefix) : p);
+  const at = (p: string) => {
+    if (!prefix) return p;
+    return p ? `${prefix}.${p}` : prefix;
+  };
   const add = (p: string, message: string | undefined) => {
     if (message) errors.push({ path: at(p), message });
   };
@@ -142,7 +145,10 @@ export function validateSkyWalkingBackend(input: unknown, options: BackendValida
         const seen = new Set<string>();
         o.config.forEach((c: unknown, i: number) => {
           const cp = `oap.config[${i}]`;
-          if (!isObj(c)) return add(cp, 'must be an object with name and value');
+          if (!isObj(c)) {
+            add(cp, 'must be an object with name and value');
+            return;
+          }
           known(cp, c, ['name', 'value', 'secretKeyRef']);
           const nameErr = checkEnvVarName(c.name);
           add(`${cp}.name`, nameErr);

@@ -288,6 +288,7 @@ describe('validateSkyWalkingBackend', () => {
 });
 
 describe('per-kind spec validators', () => {
+  /* eslint-disable new-cap */
   it('validates each kind against its CRD schema', () => {
     expect(specValidators.OAPServer({ version: '10.2.0', instances: 1 })).toEqual([]);
     expect(specValidators.BanyanDB({ version: '0.8.0', counts: 1 })).toEqual([{ path: 'spec.image', message: 'is required' }]);
