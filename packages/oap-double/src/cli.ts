@@ -1,6 +1,10 @@
 import * as fs from 'fs';
 import { startOapDouble } from './server';
-import { BOOKINFO_SCENARIO, OapDoubleScenario, createTrafficSource } from './traffic';
+import {
+  BOOKINFO_SCENARIO,
+  OapDoubleScenario,
+  createTrafficSource,
+} from './traffic';
 
 const USAGE = `oap-double: a TEST DOUBLE of SkyWalking OAP's GraphQL API (not OAP)
 
@@ -11,8 +15,14 @@ const USAGE = `oap-double: a TEST DOUBLE of SkyWalking OAP's GraphQL API (not OA
   --scenario  JSON {services:[{name,namespace,pods:[{name,ip}]}], calls:[{from,to}]}
               (default: Istio Bookinfo)`;
 
-export function parseArgs(argv: string[]): { port: number; seed: number; scenario?: string; help?: boolean } {
-  const out: { port: number; seed: number; scenario?: string; help?: boolean } = { port: 12800, seed: 1 };
+export function parseArgs(argv: string[]): {
+  port: number;
+  seed: number;
+  scenario?: string;
+  help?: boolean;
+} {
+  const out: { port: number; seed: number; scenario?: string; help?: boolean } =
+    { port: 12800, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -26,7 +36,8 @@ export function parseArgs(argv: string[]): { port: number; seed: number; scenari
     else if (a === '--help' || a === '-h') out.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) throw new Error('--port must be 0..65535');
+  if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535)
+    throw new Error('--port must be 0..65535');
   if (!Number.isFinite(out.seed)) throw new Error('--seed must be a number');
   return out;
 }
@@ -46,7 +57,10 @@ async function main() {
   const scenario: OapDoubleScenario = args.scenario
     ? JSON.parse(fs.readFileSync(args.scenario, 'utf8'))
     : BOOKINFO_SCENARIO;
-  const double = await startOapDouble({ port: args.port, trafficSource: createTrafficSource(scenario, { seed: args.seed }) });
+  const double = await startOapDouble({
+    port: args.port,
+    trafficSource: createTrafficSource(scenario, { seed: args.seed }),
+  });
   const stop = () => {
     double.stop().then(() => process.exit(0));
   };

@@ -25,13 +25,35 @@ const SUFFIXES: Array<[string, MetricKind]> = [
 /** Metric names (from OAP's ebpf.oal) the double has values for. */
 export function doubleMetricNames(): string[] {
   const out: string[] = [];
-  const add = (prefix: string, kinds: string[]) => kinds.forEach(k => out.push(prefix + k));
-  const node = ['_http_call_cpm', '_http_call_time', '_percentile', '_http_call_successful_rate', '_read_package_size', '_write_package_size'];
+  const add = (prefix: string, kinds: string[]) =>
+    kinds.forEach(k => out.push(prefix + k));
+  const node = [
+    '_http_call_cpm',
+    '_http_call_time',
+    '_percentile',
+    '_http_call_successful_rate',
+    '_read_package_size',
+    '_write_package_size',
+  ];
   add('kubernetes_service', node);
   add('kubernetes_service_instance', node);
   for (const side of ['server', 'client']) {
-    add(`kubernetes_service_relation_${side}`, ['_http_call_cpm', '_http_success_cpm', '_http_call_time', '_percentile', '_read_package_size', '_write_package_size']);
-    add(`kubernetes_service_instance_relation_${side}`, ['_http_call_cpm', '_http_status_5xx_cpm', '_http_call_time', '_percentile', '_read_package_size', '_write_package_size']);
+    add(`kubernetes_service_relation_${side}`, [
+      '_http_call_cpm',
+      '_http_success_cpm',
+      '_http_call_time',
+      '_percentile',
+      '_read_package_size',
+      '_write_package_size',
+    ]);
+    add(`kubernetes_service_instance_relation_${side}`, [
+      '_http_call_cpm',
+      '_http_status_5xx_cpm',
+      '_http_call_time',
+      '_percentile',
+      '_read_package_size',
+      '_write_package_size',
+    ]);
   }
   return out;
 }
@@ -39,13 +61,19 @@ export function doubleMetricNames(): string[] {
 const KNOWN = new Set(doubleMetricNames());
 
 function scopeOf(metric: string): Scope {
-  if (metric.startsWith('kubernetes_service_instance_relation_')) return 'instanceRelation';
-  if (metric.startsWith('kubernetes_service_relation_')) return 'serviceRelation';
+  if (metric.startsWith('kubernetes_service_instance_relation_'))
+    return 'instanceRelation';
+  if (metric.startsWith('kubernetes_service_relation_'))
+    return 'serviceRelation';
   if (metric.startsWith('kubernetes_service_instance_')) return 'instance';
   return 'service';
 }
 
-const unknown = (error: string): OapExpressionResult => ({ type: 'UNKNOWN', error, results: [] });
+const unknown = (error: string): OapExpressionResult => ({
+  type: 'UNKNOWN',
+  error,
+  results: [],
+});
 
 /** Evaluates an MQE expression against the traffic source. */
 export function evaluateExpression(
@@ -58,35 +86,63 @@ export function evaluateExpression(
   const outer = /^(avg|sum|max|min|latest)\s*\((.*)\)$/s.exec(text);
   const inner = (outer ? outer[2] : text).trim();
   const m = /^([a-z0-9_]+)\s*(?:\{\s*p\s*=\s*'([0-9,\s]+)'\s*\})?$/.exec(inner);
-  if (!m) return unknown(`OAP test double: unsupported MQE expression "${expression}"`);
+  if (!m)
+    return unknown(
+      `OAP test double: unsupported MQE expression "${expression}"`,
+    );
   const [, metric, labelText] = m;
   if (!KNOWN.has(metric)) return unknown(`Metric: [${metric}] dose not exist.`);
   const kind = SUFFIXES.find(([suffix]) => metric.endsWith(suffix))![1];
   const scope = scopeOf(metric);
 
   let key: string | undefined;
-  const svc = entity.serviceName ? source.serviceByName(entity.serviceName) : undefined;
-  const dst = entity.destServiceName ? source.serviceByName(entity.destServiceName) : undefined;
+  const svc = entity.serviceName
+    ? source.serviceByName(entity.serviceName)
+    : undefined;
+  const dst = entity.destServiceName
+    ? source.serviceByName(entity.destServiceName)
+    : undefined;
   switch (scope) {
     case 'service':
       key = svc?.id;
       break;
     case 'instance':
-      key = svc && entity.serviceInstanceName ? source.instanceByName(svc.name, entity.serviceInstanceName)?.id : undefined;
+      key =
+        svc && entity.serviceInstanceName
+          ? source.instanceByName(svc.name, entity.serviceInstanceName)?.id
+          : undefined;
       break;
     case 'serviceRelation':
-      key = svc && dst ? source.relations.find(r => r.source === svc.id && r.target === dst.id)?.id : undefined;
+      key =
+        svc && dst
+          ? source.relations.find(
+              r => r.source === svc.id && r.target === dst.id,
+            )?.id
+          : undefined;
       break;
     case 'instanceRelation': {
-      const a = svc && entity.serviceInstanceName ? source.instanceByName(svc.name, entity.serviceInstanceName) : undefined;
-      const b = dst && entity.destServiceInstanceName ? source.instanceByName(dst.name, entity.destServiceInstanceName) : undefined;
-      key = a && b ? source.instanceRelations.find(r => r.source === a.id && r.target === b.id)?.id : undefined;
+      const a =
+        svc && entity.serviceInstanceName
+          ? source.instanceByName(svc.name, entity.serviceInstanceName)
+          : undefined;
+      const b =
+        dst && entity.destServiceInstanceName
+          ? source.instanceByName(dst.name, entity.destServiceInstanceName)
+          : undefined;
+      key =
+        a && b
+          ? source.instanceRelations.find(
+              r => r.source === a.id && r.target === b.id,
+            )?.id
+          : undefined;
       break;
     }
     default:
       break;
   }
-  const sideKey = key ? `${metric.includes('_client_') ? 'client' : 'server'}:${key}` : undefined;
+  const sideKey = key
+    ? `${metric.includes('_client_') ? 'client' : 'server'}:${key}`
+    : undefined;
 
   const labels: Array<number | undefined> =
     kind === 'percentile'
@@ -101,11 +157,20 @@ export function evaluateExpression(
       id: String(t),
       value: sideKey ? source.value(kind, sideKey, t, p) : null,
     }));
-    const metricLabels = p === undefined ? [] : [{ key: 'p', value: String(p) }];
+    const metricLabels =
+      p === undefined ? [] : [{ key: 'p', value: String(p) }];
     if (!outer) {
-      return { metric: { labels: metricLabels }, values: series.map(v => ({ id: v.id, value: v.value === null ? null : String(v.value) })) };
+      return {
+        metric: { labels: metricLabels },
+        values: series.map(v => ({
+          id: v.id,
+          value: v.value === null ? null : String(v.value),
+        })),
+      };
     }
-    const nums = series.map(v => v.value).filter((v): v is number => v !== null);
+    const nums = series
+      .map(v => v.value)
+      .filter((v): v is number => v !== null);
     let agg: number | null = null;
     if (nums.length) {
       switch (outer[1]) {
@@ -125,7 +190,19 @@ export function evaluateExpression(
           agg = nums[nums.length - 1];
       }
     }
-    return { metric: { labels: metricLabels }, values: [{ id: null, value: agg === null ? null : String(Math.round(agg * 100) / 100) }] };
+    return {
+      metric: { labels: metricLabels },
+      values: [
+        {
+          id: null,
+          value: agg === null ? null : String(Math.round(agg * 100) / 100),
+        },
+      ],
+    };
   });
-  return { type: outer ? 'SINGLE_VALUE' : 'TIME_SERIES_VALUES', error: null, results };
+  return {
+    type: outer ? 'SINGLE_VALUE' : 'TIME_SERIES_VALUES',
+    error: null,
+    results,
+  };
 }

@@ -7,7 +7,9 @@ import { GraphQLSchema, buildSchema } from 'graphql';
  * plugin's client is validated against; the double serves the same schema.
  */
 export function oapSchemaDir(): string {
-  const pkg = require.resolve('@skywalking-backstage/plugin-skywalking-common/package.json');
+  const pkg = require.resolve(
+    '@skywalking-backstage/plugin-skywalking-common/package.json',
+  );
   return path.join(path.dirname(pkg), 'src', 'oap', '__fixtures__', 'schema');
 }
 
@@ -16,8 +18,13 @@ let cached: GraphQLSchema | undefined;
 export function loadOapSchema(): GraphQLSchema {
   if (!cached) {
     const dir = oapSchemaDir();
-    const files = fs.readdirSync(dir).filter(f => f.endsWith('.graphqls')).sort();
-    cached = buildSchema(files.map(f => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'));
+    const files = fs
+      .readdirSync(dir)
+      .filter(f => f.endsWith('.graphqls'))
+      .sort();
+    cached = buildSchema(
+      files.map(f => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'),
+    );
   }
   return cached;
 }

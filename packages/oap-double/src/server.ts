@@ -3,7 +3,6 @@ import type { AddressInfo } from 'net';
 import {
   DocumentNode,
   GraphQLError,
-  GraphQLObjectType,
   TypeInfo,
   execute,
   getNamedType,
@@ -54,7 +53,10 @@ const MAX_BODY = 1024 * 1024;
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -72,13 +74,28 @@ function unimplemented(document: DocumentNode): GraphQLError[] {
     visitWithTypeInfo(typeInfo, {
       OperationDefinition(node) {
         if (node.operation !== 'query') {
-          out.push(new GraphQLError(`The OAP test double only answers queries, not ${node.operation}s`, { nodes: node }));
+          out.push(
+            new GraphQLError(
+              `The OAP test double only answers queries, not ${node.operation}s`,
+              { nodes: node },
+            ),
+          );
         }
       },
       Field(node) {
         const parent = typeInfo.getParentType();
-        if (parent && getNamedType(parent) === schema.getQueryType() && !IMPLEMENTED_QUERY_FIELDS.has(node.name.value) && node.name.value !== '__typename') {
-          out.push(new GraphQLError(`Query.${node.name.value} is in OAP's schema but not implemented by the OAP test double`, { nodes: node }));
+        if (
+          parent &&
+          getNamedType(parent) === schema.getQueryType() &&
+          !IMPLEMENTED_QUERY_FIELDS.has(node.name.value) &&
+          node.name.value !== '__typename'
+        ) {
+          out.push(
+            new GraphQLError(
+              `Query.${node.name.value} is in OAP's schema but not implemented by the OAP test double`,
+              { nodes: node },
+            ),
+          );
         }
       },
     }),
@@ -96,20 +113,43 @@ function rootValue(source: OapDoubleTrafficSource, timezone: string) {
     normal: true,
   });
   const topology = (ids: Set<string> | undefined) => {
-    const calls = source.relations.filter(r => !ids || ids.has(r.source) || ids.has(r.target));
+    const calls = source.relations.filter(
+      r => !ids || ids.has(r.source) || ids.has(r.target),
+    );
     const touched = new Set(calls.flatMap(c => [c.source, c.target]));
-    const nodes = source.services.filter(s => (ids ? ids.has(s.id) : true) || touched.has(s.id));
+    const nodes = source.services.filter(
+      s => (ids ? ids.has(s.id) : true) || touched.has(s.id),
+    );
     return {
-      nodes: nodes.map(s => ({ id: s.id, name: s.name, type: 'http', isReal: true, layers: [source.layer] })),
-      calls: calls.map(c => ({ ...c, sourceComponents: ['http'], targetComponents: ['http'], detectPoints: ['CLIENT', 'SERVER'] })),
+      nodes: nodes.map(s => ({
+        id: s.id,
+        name: s.name,
+        type: 'http',
+        isReal: true,
+        layers: [source.layer],
+      })),
+      calls: calls.map(c => ({
+        ...c,
+        sourceComponents: ['http'],
+        targetComponents: ['http'],
+        detectPoints: ['CLIENT', 'SERVER'],
+      })),
     };
   };
   const byId = new Map(source.services.map(s => [s.id, s]));
-  const layerMatches = (layer?: string | null) => !layer || layer === source.layer;
+  const layerMatches = (layer?: string | null) =>
+    !layer || layer === source.layer;
   return {
     listLayers: () => [source.layer],
-    listServices: ({ layer }: { layer?: string | null }) => (layerMatches(layer) ? source.services.map(serviceView) : []),
-    listInstances: ({ serviceId, duration }: { serviceId: string; duration: OapDuration }) => {
+    listServices: ({ layer }: { layer?: string | null }) =>
+      layerMatches(layer) ? source.services.map(serviceView) : [],
+    listInstances: ({
+      serviceId,
+      duration,
+    }: {
+      serviceId: string;
+      duration: OapDuration;
+    }) => {
       durationPoints(duration);
       return (byId.get(serviceId)?.instances ?? []).map(i => ({
         id: i.id,
@@ -120,28 +160,71 @@ function rootValue(source: OapDoubleTrafficSource, timezone: string) {
       }));
     },
     getTimeInfo: () => ({ timezone, currentTimestamp: Date.now() }),
-    getGlobalTopology: ({ duration, layer }: { duration: OapDuration; layer?: string | null }) => {
+    getGlobalTopology: ({
+      duration,
+      layer,
+    }: {
+      duration: OapDuration;
+      layer?: string | null;
+    }) => {
       durationPoints(duration);
-      return layerMatches(layer) ? topology(undefined) : { nodes: [], calls: [] };
+      return layerMatches(layer)
+        ? topology(undefined)
+        : { nodes: [], calls: [] };
     },
-    getServicesTopology: ({ serviceIds, duration }: { serviceIds: string[]; duration: OapDuration }) => {
+    getServicesTopology: ({
+      serviceIds,
+      duration,
+    }: {
+      serviceIds: string[];
+      duration: OapDuration;
+    }) => {
       durationPoints(duration);
       return topology(new Set(serviceIds));
     },
-    getServiceInstanceTopology: (args: { clientServiceId: string; serverServiceId: string; duration: OapDuration }) => {
+    getServiceInstanceTopology: (args: {
+      clientServiceId: string;
+      serverServiceId: string;
+      duration: OapDuration;
+    }) => {
       durationPoints(args.duration);
       const client = byId.get(args.clientServiceId);
       const server = byId.get(args.serverServiceId);
       if (!client || !server) return { nodes: [], calls: [] };
-      const ids = new Set([...client.instances, ...server.instances].map(i => i.id));
-      const calls = source.instanceRelations.filter(r => ids.has(r.source) && ids.has(r.target) && client.instances.some(i => i.id === r.source));
+      const ids = new Set(
+        [...client.instances, ...server.instances].map(i => i.id),
+      );
+      const calls = source.instanceRelations.filter(
+        r =>
+          ids.has(r.source) &&
+          ids.has(r.target) &&
+          client.instances.some(i => i.id === r.source),
+      );
       return {
-        nodes: [...client.instances, ...server.instances].map(i => ({ ...i, type: null, isReal: true })),
-        calls: calls.map(c => ({ ...c, sourceComponents: [], targetComponents: [], detectPoints: ['CLIENT', 'SERVER'] })),
+        nodes: [...client.instances, ...server.instances].map(i => ({
+          ...i,
+          type: null,
+          isReal: true,
+        })),
+        calls: calls.map(c => ({
+          ...c,
+          sourceComponents: [],
+          targetComponents: [],
+          detectPoints: ['CLIENT', 'SERVER'],
+        })),
       };
     },
-    execExpression: (args: { expression: string; entity: Record<string, unknown>; duration: OapDuration }) =>
-      evaluateExpression(source, args.expression, args.entity, durationPoints(args.duration)),
+    execExpression: (args: {
+      expression: string;
+      entity: Record<string, unknown>;
+      duration: OapDuration;
+    }) =>
+      evaluateExpression(
+        source,
+        args.expression,
+        args.entity,
+        durationPoints(args.duration),
+      ),
   };
 }
 
@@ -151,7 +234,9 @@ function rootValue(source: OapDoubleTrafficSource, timezone: string) {
  * parsed and validated against the same schema files; invalid ones get
  * GraphQL-format errors. It is not OAP.
  */
-export async function startOapDouble(options: OapDoubleOptions): Promise<RunningOapDouble> {
+export async function startOapDouble(
+  options: OapDoubleOptions,
+): Promise<RunningOapDouble> {
   const schema = loadOapSchema();
   const log = options.logger ?? consoleLogger;
   const root = rootValue(options.trafficSource, options.timezone ?? '+0000');
@@ -160,12 +245,24 @@ export async function startOapDouble(options: OapDoubleOptions): Promise<Running
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/graphql') {
-      send(res, 404, errorsOf([new GraphQLError(`OAP test double: no route ${path}; use POST /graphql`)]));
+      send(
+        res,
+        404,
+        errorsOf([
+          new GraphQLError(
+            `OAP test double: no route ${path}; use POST /graphql`,
+          ),
+        ]),
+      );
       return;
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      send(res, 405, errorsOf([new GraphQLError('OAP test double: only POST is supported')]));
+      send(
+        res,
+        405,
+        errorsOf([new GraphQLError('OAP test double: only POST is supported')]),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -173,7 +270,13 @@ export async function startOapDouble(options: OapDoubleOptions): Promise<Running
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        send(res, 413, errorsOf([new GraphQLError('OAP test double: request body too large')]));
+        send(
+          res,
+          413,
+          errorsOf([
+            new GraphQLError('OAP test double: request body too large'),
+          ]),
+        );
         req.destroy();
         return;
       }
@@ -182,27 +285,45 @@ export async function startOapDouble(options: OapDoubleOptions): Promise<Running
     req.on('end', () => {
       if (res.writableEnded) return;
       count++;
-      let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+      let body: {
+        query?: unknown;
+        variables?: unknown;
+        operationName?: unknown;
+      };
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
-        send(res, 400, errorsOf([new GraphQLError('OAP test double: body is not JSON')]));
+        send(
+          res,
+          400,
+          errorsOf([new GraphQLError('OAP test double: body is not JSON')]),
+        );
         return;
       }
       if (typeof body?.query !== 'string') {
-        send(res, 400, errorsOf([new GraphQLError('OAP test double: "query" must be a string')]));
+        send(
+          res,
+          400,
+          errorsOf([
+            new GraphQLError('OAP test double: "query" must be a string'),
+          ]),
+        );
         return;
       }
       let document: DocumentNode;
       try {
         document = parse(body.query);
       } catch (e) {
-        log.warn(`rejected a query that does not parse: ${(e as Error).message}`);
+        log.warn(
+          `rejected a query that does not parse: ${(e as Error).message}`,
+        );
         send(res, 200, errorsOf([e as GraphQLError]));
         return;
       }
       const validationErrors = validate(schema, document);
-      const invalid = validationErrors.length ? validationErrors : unimplemented(document);
+      const invalid = validationErrors.length
+        ? validationErrors
+        : unimplemented(document);
       if (invalid.length) {
         log.warn(`rejected an invalid query: ${invalid[0].message}`);
         send(res, 200, errorsOf(invalid));
@@ -214,11 +335,27 @@ export async function startOapDouble(options: OapDoubleOptions): Promise<Running
           document,
           rootValue: root,
           variableValues: (body.variables as Record<string, unknown>) ?? {},
-          operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
+          operationName:
+            typeof body.operationName === 'string'
+              ? body.operationName
+              : undefined,
         }),
       ).then(
-        result => send(res, 200, { data: result.data ?? null, ...(result.errors ? errorsOf(result.errors) : {}) }),
-        e => send(res, 500, errorsOf([new GraphQLError(`OAP test double failed: ${(e as Error).message}`)])),
+        result =>
+          send(res, 200, {
+            data: result.data ?? null,
+            ...(result.errors ? errorsOf(result.errors) : {}),
+          }),
+        e =>
+          send(
+            res,
+            500,
+            errorsOf([
+              new GraphQLError(
+                `OAP test double failed: ${(e as Error).message}`,
+              ),
+            ]),
+          ),
       );
     });
   });
@@ -233,7 +370,9 @@ export async function startOapDouble(options: OapDoubleOptions): Promise<Running
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host === '::1' ? '[::1]' : host}:${port}`;
-  log.info(`OAP test double listening on ${url}/graphql (${options.trafficSource.services.length} services; not a real OAP)`);
+  log.info(
+    `OAP test double listening on ${url}/graphql (${options.trafficSource.services.length} services; not a real OAP)`,
+  );
   return {
     url,
     requestCount: () => count,

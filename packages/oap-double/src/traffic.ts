@@ -43,9 +43,17 @@ export interface OapDoubleTrafficSource {
   readonly relations: DoubleRelation[];
   readonly instanceRelations: DoubleRelation[];
   serviceByName(name: string): DoubleService | undefined;
-  instanceByName(serviceName: string, instanceName: string): DoubleInstance | undefined;
+  instanceByName(
+    serviceName: string,
+    instanceName: string,
+  ): DoubleInstance | undefined;
   /** A metric value for an entity key at a time bucket (epoch ms), or null. */
-  value(metric: MetricKind, entityKey: string, bucketMs: number, percentile?: number): number | null;
+  value(
+    metric: MetricKind,
+    entityKey: string,
+    bucketMs: number,
+    percentile?: number,
+  ): number | null;
 }
 
 export type MetricKind =
@@ -81,10 +89,19 @@ function hash01(...parts: Array<string | number>): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-const PERCENTILE_FACTORS: Record<number, number> = { 50: 0.8, 75: 1.15, 90: 1.7, 95: 2.2, 99: 3.6 };
+const PERCENTILE_FACTORS: Record<number, number> = {
+  50: 0.8,
+  75: 1.15,
+  90: 1.7,
+  95: 2.2,
+  99: 3.6,
+};
 
 /** Builds a deterministic traffic source for a scenario and seed. */
-export function createTrafficSource(scenario: OapDoubleScenario, options: { seed?: number } = {}): OapDoubleTrafficSource {
+export function createTrafficSource(
+  scenario: OapDoubleScenario,
+  options: { seed?: number } = {},
+): OapDoubleTrafficSource {
   const seed = options.seed ?? 1;
   const prefix = scenario.cluster ? `${scenario.cluster}::` : '';
   const services: DoubleService[] = scenario.services.map(s => {
@@ -93,7 +110,12 @@ export function createTrafficSource(scenario: OapDoubleScenario, options: { seed
     return {
       id,
       name,
-      instances: s.pods.map(p => ({ id: oapIds.instance(id, p.name), name: p.name, serviceId: id, serviceName: name })),
+      instances: s.pods.map(p => ({
+        id: oapIds.instance(id, p.name),
+        name: p.name,
+        serviceId: id,
+        serviceName: name,
+      })),
     };
   });
   const byName = new Map(services.map(s => [s.name, s]));
@@ -101,8 +123,13 @@ export function createTrafficSource(scenario: OapDoubleScenario, options: { seed
     const exact = byName.get(ref) ?? byName.get(`${prefix}${ref}`);
     if (exact) return exact;
     const matches = scenario.services.filter(s => s.name === ref);
-    if (matches.length === 1) return byName.get(`${prefix}${matches[0].name}.${matches[0].namespace}`)!;
-    throw new Error(`OAP test double scenario: call refers to ${matches.length ? 'ambiguous' : 'unknown'} service "${ref}"`);
+    if (matches.length === 1)
+      return byName.get(`${prefix}${matches[0].name}.${matches[0].namespace}`)!;
+    throw new Error(
+      `OAP test double scenario: call refers to ${
+        matches.length ? 'ambiguous' : 'unknown'
+      } service "${ref}"`,
+    );
   };
   const relations: DoubleRelation[] = [];
   const instanceRelations: DoubleRelation[] = [];
@@ -117,19 +144,33 @@ export function createTrafficSource(scenario: OapDoubleScenario, options: { seed
     relations.push({ id, source: from.id, target: to.id });
     for (const a of from.instances) {
       for (const b of to.instances) {
-        instanceRelations.push({ id: oapIds.relation(a.id, b.id), source: a.id, target: b.id });
+        instanceRelations.push({
+          id: oapIds.relation(a.id, b.id),
+          source: a.id,
+          target: b.id,
+        });
       }
     }
   }
   const instanceIndex = new Map<string, DoubleInstance>();
-  for (const s of services) for (const i of s.instances) instanceIndex.set(`${s.name}\u0000${i.name}`, i);
+  for (const s of services)
+    for (const i of s.instances)
+      instanceIndex.set(`${s.name}\u0000${i.name}`, i);
 
-  const value: OapDoubleTrafficSource['value'] = (metric, key, bucketMs, percentile) => {
+  const value: OapDoubleTrafficSource['value'] = (
+    metric,
+    key,
+    bucketMs,
+    percentile,
+  ) => {
     const minute = Math.floor(bucketMs / 60_000);
     const baseCpm = 5 + 195 * hash01(seed, key, 'cpm');
     const cpm = baseCpm * (0.75 + 0.5 * hash01(seed, key, 'cpm', minute));
-    const errShare = 0.03 * hash01(seed, key, 'err', minute) * hash01(seed, key, 'flaky');
-    const latency = (5 + 115 * hash01(seed, key, 'lat')) * (0.8 + 0.4 * hash01(seed, key, 'lat', minute));
+    const errShare =
+      0.03 * hash01(seed, key, 'err', minute) * hash01(seed, key, 'flaky');
+    const latency =
+      (5 + 115 * hash01(seed, key, 'lat')) *
+      (0.8 + 0.4 * hash01(seed, key, 'lat', minute));
     const size = 300 + 4700 * hash01(seed, key, 'size');
     switch (metric) {
       case 'cpm':
@@ -143,7 +184,11 @@ export function createTrafficSource(scenario: OapDoubleScenario, options: { seed
       case 'latency':
         return Math.round(latency);
       case 'percentile':
-        return Math.round(latency * (PERCENTILE_FACTORS[percentile ?? 50] ?? 1) / 10) * 10; // percentile2(10)
+        return (
+          Math.round(
+            (latency * (PERCENTILE_FACTORS[percentile ?? 50] ?? 1)) / 10,
+          ) * 10
+        ); // percentile2(10)
       case 'bytesIn':
         return Math.round(cpm * size * 0.4);
       case 'bytesOut':
@@ -167,8 +212,16 @@ export function createTrafficSource(scenario: OapDoubleScenario, options: { seed
 /** Istio's Bookinfo, the scenario of OAP's own access-log e2e test. */
 export const BOOKINFO_SCENARIO: OapDoubleScenario = {
   services: [
-    { name: 'productpage', namespace: 'default', pods: [{ name: 'productpage-v1-6b746f74dc-9stvs', ip: '10.244.0.11' }] },
-    { name: 'details', namespace: 'default', pods: [{ name: 'details-v1-5f4d584748-2xn7d', ip: '10.244.0.12' }] },
+    {
+      name: 'productpage',
+      namespace: 'default',
+      pods: [{ name: 'productpage-v1-6b746f74dc-9stvs', ip: '10.244.0.11' }],
+    },
+    {
+      name: 'details',
+      namespace: 'default',
+      pods: [{ name: 'details-v1-5f4d584748-2xn7d', ip: '10.244.0.12' }],
+    },
     {
       name: 'reviews',
       namespace: 'default',
@@ -178,7 +231,11 @@ export const BOOKINFO_SCENARIO: OapDoubleScenario = {
         { name: 'reviews-v3-5c5cc7b6d-4lk9c', ip: '10.244.0.15' },
       ],
     },
-    { name: 'ratings', namespace: 'default', pods: [{ name: 'ratings-v1-b6994bb9-kq6h2', ip: '10.244.0.16' }] },
+    {
+      name: 'ratings',
+      namespace: 'default',
+      pods: [{ name: 'ratings-v1-b6994bb9-kq6h2', ip: '10.244.0.16' }],
+    },
   ],
   calls: [
     { from: 'productpage', to: 'details' },

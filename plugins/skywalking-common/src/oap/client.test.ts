@@ -9,9 +9,16 @@ import {
   OapUnreachableError,
 } from './errors';
 
-type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
+type Handler = (
+  req: http.IncomingMessage,
+  body: string,
+  res: http.ServerResponse,
+) => void;
 
-async function withServer<T>(handler: Handler, fn: (url: string) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  handler: Handler,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', c => (body += c));
@@ -37,11 +44,18 @@ describe('OapClient', () => {
     let seen: { url?: string; auth?: string; body?: any } = {};
     await withServer(
       (req, body, res) => {
-        seen = { url: req.url, auth: req.headers.authorization, body: JSON.parse(body) };
+        seen = {
+          url: req.url,
+          auth: req.headers.authorization,
+          body: JSON.parse(body),
+        };
         json(res, 200, { data: { listServices: [] } });
       },
       async url => {
-        const c = new OapClient({ baseUrl: `${url}/`, headers: { authorization: 'Basic x' } });
+        const c = new OapClient({
+          baseUrl: `${url}/`,
+          headers: { authorization: 'Basic x' },
+        });
         expect(c.url).toBe(`${url}/graphql`);
         await expect(c.listServices('K8S_SERVICE')).resolves.toEqual([]);
       },
@@ -57,12 +71,17 @@ describe('OapClient', () => {
       'http://oap:12800/graphql',
     );
     expect(() => new OapClient({ baseUrl: 'ftp://oap' })).toThrow(/http/);
-    expect(() => new OapClient({ baseUrl: 'not a url' })).toThrow(/invalid baseUrl/);
+    expect(() => new OapClient({ baseUrl: 'not a url' })).toThrow(
+      /invalid baseUrl/,
+    );
   });
 
   it('reports an unreachable OAP', async () => {
     // A port that was just free: bind, read, close.
-    const port = await withServer(() => undefined, async url => Number(new URL(url).port));
+    const port = await withServer(
+      () => undefined,
+      async url => Number(new URL(url).port),
+    );
     const c = new OapClient({ baseUrl: `http://127.0.0.1:${port}` });
     const err = await c.listLayers().catch(e => e);
     expect(err).toBeInstanceOf(OapUnreachableError);
@@ -77,7 +96,9 @@ describe('OapClient', () => {
         res.end('upstream down');
       },
       async url => {
-        const err = await new OapClient({ baseUrl: url }).listLayers().catch(e => e);
+        const err = await new OapClient({ baseUrl: url })
+          .listLayers()
+          .catch(e => e);
         expect(err).toBeInstanceOf(OapHttpError);
         expect(err.status).toBe(503);
         expect(err.message).toMatch(/HTTP 503.*upstream down/);
@@ -89,9 +110,14 @@ describe('OapClient', () => {
     for (const status of [200, 400]) {
       await withServer(
         (_q, _b, res) =>
-          json(res, status, { errors: [{ message: 'Cannot query field "x"' }], data: null }),
+          json(res, status, {
+            errors: [{ message: 'Cannot query field "x"' }],
+            data: null,
+          }),
         async url => {
-          const err = await new OapClient({ baseUrl: url }).listLayers().catch(e => e);
+          const err = await new OapClient({ baseUrl: url })
+            .listLayers()
+            .catch(e => e);
           expect(err).toBeInstanceOf(OapGraphQLError);
           expect(err.kind).toBe('graphql');
           expect(err.errors[0].message).toBe('Cannot query field "x"');
@@ -107,7 +133,9 @@ describe('OapClient', () => {
         res.end('<html>login</html>');
       },
       async url => {
-        const err = await new OapClient({ baseUrl: url }).listLayers().catch(e => e);
+        const err = await new OapClient({ baseUrl: url })
+          .listLayers()
+          .catch(e => e);
         expect(err).toBeInstanceOf(OapInvalidResponseError);
       },
     );
@@ -132,24 +160,42 @@ describe('OapClient', () => {
         const parsed = JSON.parse(body);
         bodies.push(parsed);
         const data: Record<string, unknown> = {};
-        for (const k of Object.keys(parsed.variables).filter(v => v.startsWith('e'))) {
+        for (const k of Object.keys(parsed.variables).filter(v =>
+          v.startsWith('e'),
+        )) {
           const i = k.slice(1);
           data[`m${i}`] = {
             type: 'SINGLE_VALUE',
             error: null,
-            results: [{ metric: { labels: [] }, values: [{ id: null, value: parsed.variables[k] }] }],
+            results: [
+              {
+                metric: { labels: [] },
+                values: [{ id: null, value: parsed.variables[k] }],
+              },
+            ],
           };
         }
         json(res, 200, { data });
       },
       async url => {
         const c = new OapClient({ baseUrl: url, batchSize: 2 });
-        const d = { start: '2026-01-01 0000', end: '2026-01-01 0001', step: 'MINUTE' as const };
+        const d = {
+          start: '2026-01-01 0000',
+          end: '2026-01-01 0001',
+          step: 'MINUTE' as const,
+        };
         const out = await c.execExpressions(
-          ['a', 'b', 'c'].map(expression => ({ expression, entity: { serviceName: 's' } })),
+          ['a', 'b', 'c'].map(expression => ({
+            expression,
+            entity: { serviceName: 's' },
+          })),
           d,
         );
-        expect(out.map(r => r.results[0].values[0].value)).toEqual(['a', 'b', 'c']);
+        expect(out.map(r => r.results[0].values[0].value)).toEqual([
+          'a',
+          'b',
+          'c',
+        ]);
       },
     );
     expect(bodies).toHaveLength(2);

@@ -64,7 +64,8 @@ export class OapClient {
   private readonly batchSize: number;
 
   constructor(options: OapClientOptions) {
-    if (!options?.baseUrl) throw new TypeError('OapClient: baseUrl is required');
+    if (!options?.baseUrl)
+      throw new TypeError('OapClient: baseUrl is required');
     let parsed: URL;
     try {
       parsed = new URL(options.baseUrl);
@@ -72,7 +73,9 @@ export class OapClient {
       throw new TypeError(`OapClient: invalid baseUrl "${options.baseUrl}"`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new TypeError(`OapClient: baseUrl must be http(s), got ${parsed.protocol}`);
+      throw new TypeError(
+        `OapClient: baseUrl must be http(s), got ${parsed.protocol}`,
+      );
     }
     const base = parsed.toString().replace(/\/+$/, '');
     this.url = /\/graphql$/.test(base) ? base : `${base}/graphql`;
@@ -130,7 +133,12 @@ export class OapClient {
       throw new OapGraphQLError(this.url, body.errors, body.data ?? null);
     }
     if (!response.ok) {
-      throw new OapHttpError(this.url, response.status, response.statusText, text);
+      throw new OapHttpError(
+        this.url,
+        response.status,
+        response.statusText,
+        text,
+      );
     }
     if (!body || typeof body !== 'object' || !('data' in body)) {
       throw new OapInvalidResponseError(
@@ -145,7 +153,9 @@ export class OapClient {
   }
 
   async listLayers(): Promise<string[]> {
-    const d = await this.request<{ listLayers: string[] }>(OAP_QUERIES.listLayers);
+    const d = await this.request<{ listLayers: string[] }>(
+      OAP_QUERIES.listLayers,
+    );
     return d.listLayers;
   }
 
@@ -175,7 +185,10 @@ export class OapClient {
     return d.getTimeInfo;
   }
 
-  async getGlobalTopology(duration: OapDuration, layer?: string): Promise<OapTopology> {
+  async getGlobalTopology(
+    duration: OapDuration,
+    layer?: string,
+  ): Promise<OapTopology> {
     const d = await this.request<{ getGlobalTopology: OapTopology | null }>(
       OAP_QUERIES.getGlobalTopology,
       { duration, layer: layer ?? null },

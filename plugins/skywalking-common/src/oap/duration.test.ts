@@ -19,16 +19,26 @@ describe('OAP Duration', () => {
 
   it('formats in the OAP server time zone', () => {
     expect(formatOapTime(t, 'MINUTE', 480)).toBe('2026-01-05 1707');
-    expect(formatOapTime(Date.UTC(2026, 0, 5, 20), 'DAY', 480)).toBe('2026-01-06');
+    expect(formatOapTime(Date.UTC(2026, 0, 5, 20), 'DAY', 480)).toBe(
+      '2026-01-06',
+    );
     expect(formatOapTime(t, 'HOUR', -330)).toBe('2026-01-05 03');
   });
 
   it('parses back, and rejects wrong formats', () => {
-    expect(parseOapTime('2026-01-05 0907', 'MINUTE')).toBe(Date.UTC(2026, 0, 5, 9, 7));
-    expect(parseOapTime('2026-01-05 1707', 'MINUTE', 480)).toBe(Date.UTC(2026, 0, 5, 9, 7));
-    expect(() => parseOapTime('2026-01-05 09:07', 'MINUTE')).toThrow(/yyyy-MM-dd HHmm/);
+    expect(parseOapTime('2026-01-05 0907', 'MINUTE')).toBe(
+      Date.UTC(2026, 0, 5, 9, 7),
+    );
+    expect(parseOapTime('2026-01-05 1707', 'MINUTE', 480)).toBe(
+      Date.UTC(2026, 0, 5, 9, 7),
+    );
+    expect(() => parseOapTime('2026-01-05 09:07', 'MINUTE')).toThrow(
+      /yyyy-MM-dd HHmm/,
+    );
     expect(() => parseOapTime('2026-02-30', 'DAY')).toThrow(/not a valid/);
-    expect(() => parseOapTime('2026-01-05 2460', 'MINUTE')).toThrow(/not a valid/);
+    expect(() => parseOapTime('2026-01-05 2460', 'MINUTE')).toThrow(
+      /not a valid/,
+    );
   });
 
   it('chooses the step from the range', () => {
@@ -61,7 +71,13 @@ describe('OAP Duration', () => {
     const points = durationPoints(d);
     expect(points).toHaveLength(6);
     expect(points[0]).toBe(Date.UTC(2026, 0, 5, 9, 2));
-    expect(durationPoints({ start: '2017-11-08 09', end: '2017-11-08 19', step: 'HOUR' })).toHaveLength(11);
+    expect(
+      durationPoints({
+        start: '2017-11-08 09',
+        end: '2017-11-08 19',
+        step: 'HOUR',
+      }),
+    ).toHaveLength(11);
   });
 
   it('parses getTimeInfo time zones', () => {

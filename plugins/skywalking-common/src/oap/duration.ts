@@ -32,6 +32,14 @@ export const STEP_MILLIS: Record<OapStep, number> = {
   DAY: 86_400_000,
 };
 
+/** @public */
+export const STEP_FORMATS: Record<OapStep, string> = {
+  SECOND: 'yyyy-MM-dd HHmmss',
+  MINUTE: 'yyyy-MM-dd HHmm',
+  HOUR: 'yyyy-MM-dd HH',
+  DAY: 'yyyy-MM-dd',
+};
+
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /**
@@ -108,14 +116,6 @@ export function parseOapTime(
   return ms - utcOffsetMinutes * 60_000;
 }
 
-/** @public */
-export const STEP_FORMATS: Record<OapStep, string> = {
-  SECOND: 'yyyy-MM-dd HHmmss',
-  MINUTE: 'yyyy-MM-dd HHmm',
-  HOUR: 'yyyy-MM-dd HH',
-  DAY: 'yyyy-MM-dd',
-};
-
 /**
  * Chooses the step for a time range the way SkyWalking's UI does: MINUTE up
  * to one day, HOUR up to 30 days, DAY beyond. SECOND is never chosen
@@ -155,9 +155,9 @@ export function makeDuration(
   }
   if (toMs < fromMs) {
     throw new RangeError(
-      `makeDuration: "to" (${new Date(toMs).toISOString()}) is before "from" (${new Date(
-        fromMs,
-      ).toISOString()})`,
+      `makeDuration: "to" (${new Date(
+        toMs,
+      ).toISOString()}) is before "from" (${new Date(fromMs).toISOString()})`,
     );
   }
   const step = options.step ?? chooseStep(fromMs, toMs);

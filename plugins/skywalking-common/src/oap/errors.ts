@@ -15,7 +15,12 @@ export type OapErrorKind =
 export class OapError extends Error {
   readonly kind: OapErrorKind;
   readonly url: string;
-  constructor(kind: OapErrorKind, url: string, message: string, cause?: unknown) {
+  constructor(
+    kind: OapErrorKind,
+    url: string,
+    message: string,
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'OapError';
     this.kind = kind;
@@ -36,7 +41,11 @@ export class OapUnreachableError extends OapError {
 export class OapTimeoutError extends OapError {
   readonly timeoutMs: number;
   constructor(url: string, timeoutMs: number) {
-    super('timeout', url, `OAP at ${url} did not answer within ${timeoutMs} ms`);
+    super(
+      'timeout',
+      url,
+      `OAP at ${url} did not answer within ${timeoutMs} ms`,
+    );
     this.name = 'OapTimeoutError';
     this.timeoutMs = timeoutMs;
   }
@@ -50,9 +59,9 @@ export class OapHttpError extends OapError {
     super(
       'http',
       url,
-      `OAP at ${url} answered HTTP ${status}${statusText ? ` ${statusText}` : ''}${
-        body ? `: ${body.slice(0, 200)}` : ''
-      }`,
+      `OAP at ${url} answered HTTP ${status}${
+        statusText ? ` ${statusText}` : ''
+      }${body ? `: ${body.slice(0, 200)}` : ''}`,
     );
     this.name = 'OapHttpError';
     this.status = status;
@@ -77,10 +86,14 @@ export class OapGraphQLError extends OapError {
     super(
       'graphql',
       url,
-      `OAP at ${url} returned GraphQL error${errors.length === 1 ? '' : 's'}: ${errors
+      `OAP at ${url} returned GraphQL error${
+        errors.length === 1 ? '' : 's'
+      }: ${errors
         .slice(0, 3)
         .map(e => e.message)
-        .join('; ')}${errors.length > 3 ? ` (+${errors.length - 3} more)` : ''}`,
+        .join('; ')}${
+        errors.length > 3 ? ` (+${errors.length - 3} more)` : ''
+      }`,
     );
     this.name = 'OapGraphQLError';
     this.errors = errors;
@@ -91,7 +104,11 @@ export class OapGraphQLError extends OapError {
 /** A 2xx answer that is not a GraphQL response. @public */
 export class OapInvalidResponseError extends OapError {
   constructor(url: string, detail: string) {
-    super('invalid-response', url, `OAP at ${url} sent an invalid response: ${detail}`);
+    super(
+      'invalid-response',
+      url,
+      `OAP at ${url} sent an invalid response: ${detail}`,
+    );
     this.name = 'OapInvalidResponseError';
   }
 }

@@ -70,7 +70,9 @@ export interface TrafficMetrics {
   /** Average HTTP latency, ms. */
   latencyMs?: number;
   /** Latency percentiles, ms, keyed `p50`, `p75`, ... */
-  percentilesMs?: Partial<Record<'p50' | 'p75' | 'p90' | 'p95' | 'p99', number>>;
+  percentilesMs?: Partial<
+    Record<'p50' | 'p75' | 'p90' | 'p95' | 'p99', number>
+  >;
   /** 0..1 share of successful (status < 500) HTTP calls. */
   successRate?: number;
   /** Bytes read per minute (into the node / into the edge's source). */
@@ -179,11 +181,15 @@ const avgPercentiles = (metric: string) =>
   `avg(${metric}{p='${TRAFFIC_PERCENTILES.join(',')}'})`;
 
 /** Reads a SINGLE_VALUE (or the mean of TIME_SERIES_VALUES). @public */
-export function singleValue(result: OapExpressionResult | undefined): number | undefined {
+export function singleValue(
+  result: OapExpressionResult | undefined,
+): number | undefined {
   if (!result || result.error || result.type === 'UNKNOWN') return undefined;
   const values = result.results[0]?.values ?? [];
   const nums = values
-    .map(v => (v.value === null || v.value === undefined ? NaN : Number(v.value)))
+    .map(v =>
+      v.value === null || v.value === undefined ? NaN : Number(v.value),
+    )
     .filter(n => Number.isFinite(n));
   if (nums.length === 0) return undefined;
   return nums.reduce((a, b) => a + b, 0) / nums.length;
@@ -198,7 +204,11 @@ export function percentileValues(
   for (const series of result.results) {
     const p = series.metric.labels.find(l => l.key === 'p')?.value;
     if (!p) continue;
-    const v = singleValue({ type: 'SINGLE_VALUE', error: null, results: [series] });
+    const v = singleValue({
+      type: 'SINGLE_VALUE',
+      error: null,
+      results: [series],
+    });
     if (v !== undefined) out[`p${p}`] = v;
   }
   return Object.keys(out).length ? out : undefined;
@@ -220,7 +230,9 @@ function compact(m: TrafficMetrics): TrafficMetrics {
 }
 
 function nodePlan(
-  names: typeof K8S_SERVICE_METRICS.service | typeof K8S_SERVICE_METRICS.instance,
+  names:
+    | typeof K8S_SERVICE_METRICS.service
+    | typeof K8S_SERVICE_METRICS.instance,
   entity: OapEntity,
   target: { metrics: TrafficMetrics },
 ): Plan {
@@ -269,7 +281,8 @@ function serviceRelationPlan(entity: OapEntity, target: TrafficRelation): Plan {
       const ok = singleValue(r[1]);
       target.metrics = compact({
         cpm,
-        successRate: cpm && ok !== undefined ? Math.min(1, ok / cpm) : undefined,
+        successRate:
+          cpm && ok !== undefined ? Math.min(1, ok / cpm) : undefined,
         latencyMs: singleValue(r[2]),
         percentilesMs: percentileValues(r[3]),
         bytesInPerMin: singleValue(r[4]),
@@ -279,7 +292,10 @@ function serviceRelationPlan(entity: OapEntity, target: TrafficRelation): Plan {
   };
 }
 
-function instanceRelationPlan(entity: OapEntity, target: TrafficRelation): Plan {
+function instanceRelationPlan(
+  entity: OapEntity,
+  target: TrafficRelation,
+): Plan {
   const n = K8S_SERVICE_METRICS.instanceRelation(target.side);
   const requests = [
     avg(n.cpm),
@@ -297,7 +313,9 @@ function instanceRelationPlan(entity: OapEntity, target: TrafficRelation): Plan 
       target.metrics = compact({
         cpm,
         successRate:
-          cpm && errors !== undefined ? Math.max(0, 1 - errors / cpm) : undefined,
+          cpm && errors !== undefined
+            ? Math.max(0, 1 - errors / cpm)
+            : undefined,
         latencyMs: singleValue(r[2]),
         percentilesMs: percentileValues(r[3]),
         bytesInPerMin: singleValue(r[4]),
@@ -339,8 +357,10 @@ export async function fetchKubernetesTraffic(
     utcOffsetMinutes: options.utcOffsetMinutes,
     coldStage: options.coldStage,
   });
-  const fromMs = typeof options.from === 'number' ? options.from : options.from.getTime();
-  const toMs = typeof options.to === 'number' ? options.to : options.to.getTime();
+  const fromMs =
+    typeof options.from === 'number' ? options.from : options.from.getTime();
+  const toMs =
+    typeof options.to === 'number' ? options.to : options.to.getTime();
 
   let topology;
   if (options.services) {
@@ -374,7 +394,10 @@ export async function fetchKubernetesTraffic(
   const instanceRelations: TrafficInstanceRelation[] = [];
   if (!options.skipInstances && relations.length) {
     const topologies = await client.getServiceInstanceTopologies(
-      relations.map(r => ({ clientServiceId: r.source, serverServiceId: r.target })),
+      relations.map(r => ({
+        clientServiceId: r.source,
+        serverServiceId: r.target,
+      })),
       duration,
     );
     const seen = new Map<string, OapInstanceNode>();
@@ -395,7 +418,9 @@ export async function fetchKubernetesTraffic(
           sourceServiceName: src?.serviceName ?? '',
           targetServiceName: dst?.serviceName ?? '',
           detectPoints: c.detectPoints,
-          components: [...new Set([...c.sourceComponents, ...c.targetComponents])],
+          components: [
+            ...new Set([...c.sourceComponents, ...c.targetComponents]),
+          ],
           side: sideOf(c.detectPoints),
           metrics: {},
         });
@@ -417,14 +442,22 @@ export async function fetchKubernetesTraffic(
   for (const s of services) {
     if (!s.isReal) continue;
     plans.push(
-      nodePlan(K8S_SERVICE_METRICS.service, { serviceName: s.name, normal: true }, s),
+      nodePlan(
+        K8S_SERVICE_METRICS.service,
+        { serviceName: s.name, normal: true },
+        s,
+      ),
     );
   }
   for (const i of instances) {
     plans.push(
       nodePlan(
         K8S_SERVICE_METRICS.instance,
-        { serviceName: i.serviceName, serviceInstanceName: i.name, normal: true },
+        {
+          serviceName: i.serviceName,
+          serviceInstanceName: i.name,
+          normal: true,
+        },
         i,
       ),
     );
@@ -467,7 +500,9 @@ export async function fetchKubernetesTraffic(
     if (r && (r.error || r.type === 'UNKNOWN')) {
       const req = requests[i];
       warnings.push(
-        `${req.expression} @ ${JSON.stringify(req.entity)}: ${r.error ?? 'UNKNOWN result'}`,
+        `${req.expression} @ ${JSON.stringify(req.entity)}: ${
+          r.error ?? 'UNKNOWN result'
+        }`,
       );
     }
   });

@@ -15,7 +15,9 @@ function loadSchema(): GraphQLSchema {
     .filter(f => f.endsWith('.graphqls'))
     .sort();
   return buildSchema(
-    files.map(f => fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8')).join('\n'),
+    files
+      .map(f => fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8'))
+      .join('\n'),
   );
 }
 
@@ -23,7 +25,9 @@ describe('OAP queries against the published schema subset', () => {
   const schema = loadSchema();
 
   it('the fixtures are the unchanged ASF files', () => {
-    for (const f of fs.readdirSync(SCHEMA_DIR).filter(n => n.endsWith('.graphqls'))) {
+    for (const f of fs
+      .readdirSync(SCHEMA_DIR)
+      .filter(n => n.endsWith('.graphqls'))) {
       expect(fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8')).toContain(
         'Licensed to the Apache Software Foundation (ASF)',
       );
@@ -35,12 +39,16 @@ describe('OAP queries against the published schema subset', () => {
   });
 
   it.each([1, 2, 7])('a batch of %i expressions is valid', n => {
-    expect(validate(schema, parse(batchedExpressionQuery(n))).map(e => e.message)).toEqual([]);
+    expect(
+      validate(schema, parse(batchedExpressionQuery(n))).map(e => e.message),
+    ).toEqual([]);
   });
 
   it.each([1, 3])('a batch of %i instance topologies is valid', n => {
     expect(
-      validate(schema, parse(batchedInstanceTopologyQuery(n))).map(e => e.message),
+      validate(schema, parse(batchedInstanceTopologyQuery(n))).map(
+        e => e.message,
+      ),
     ).toEqual([]);
   });
 

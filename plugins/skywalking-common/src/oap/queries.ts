@@ -74,9 +74,7 @@ export function batchedExpressionQuery(count: number): string {
       `  m${i}: execExpression(expression: $e${i}, entity: $n${i}, duration: $duration) {${EXPRESSION_RESULT_FIELDS}\n  }`,
     );
   }
-  return `query ExecExpressions(${vars.join(', ')}) {\n${fields.join(
-    '\n',
-  )}\n}`;
+  return `query ExecExpressions(${vars.join(', ')}) {\n${fields.join('\n')}\n}`;
 }
 
 /**

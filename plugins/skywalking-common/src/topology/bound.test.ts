@@ -21,8 +21,19 @@ const MAX_BYTES = 2_200_000;
 describe('boundTopology', () => {
   it('rounds metrics and drops non-finite values', () => {
     expect(
-      roundMetrics({ cpm: 1.23456, latencyMs: NaN, successRate: 0.987654, bytesInPerMin: 10.6, percentilesMs: { p50: 3.14159 } }),
-    ).toEqual({ cpm: 1.2, successRate: 0.9877, bytesInPerMin: 11, percentilesMs: { p50: 3.1 } });
+      roundMetrics({
+        cpm: 1.23456,
+        latencyMs: NaN,
+        successRate: 0.987654,
+        bytesInPerMin: 10.6,
+        percentilesMs: { p50: 3.14159 },
+      }),
+    ).toEqual({
+      cpm: 1.2,
+      successRate: 0.9877,
+      bytesInPerMin: 11,
+      percentilesMs: { p50: 3.1 },
+    });
   });
 
   it('caps samples, keeps the busiest edges and counts what it dropped', () => {
@@ -30,11 +41,27 @@ describe('boundTopology', () => {
       services: ['a', 'b', 'c'].map(name => ({ name, namespace: 'n' })),
     };
     const relations: TrafficEdgeInput[] = [
-      { source: { oapService: 'a.n' }, target: { oapService: 'b.n' }, metrics: { cpm: 1 } },
-      { source: { oapService: 'a.n' }, target: { oapService: 'c.n' }, metrics: { cpm: 9 } },
-      ...Array.from({ length: 40 }, (_, i) => ({ source: { oapService: 'a.n' }, target: { oapService: `z${i}.n` }, metrics: {} })),
+      {
+        source: { oapService: 'a.n' },
+        target: { oapService: 'b.n' },
+        metrics: { cpm: 1 },
+      },
+      {
+        source: { oapService: 'a.n' },
+        target: { oapService: 'c.n' },
+        metrics: { cpm: 9 },
+      },
+      ...Array.from({ length: 40 }, (_, i) => ({
+        source: { oapService: 'a.n' },
+        target: { oapService: `z${i}.n` },
+        metrics: {},
+      })),
     ];
-    const g = mergeTopology(structure, { window: { from: '', to: '' }, nodes: [], relations });
+    const g = mergeTopology(structure, {
+      window: { from: '', to: '' },
+      nodes: [],
+      relations,
+    });
     const b = boundTopology(g, { maxSamples: 3, maxEdges: 1 });
     expect(b.unresolved).toMatchObject({ count: 40 });
     expect(b.unresolved.samples).toHaveLength(3);
@@ -48,14 +75,24 @@ describe('boundTopology', () => {
 
   it(`a topology of 1,000 services and 5,000 relations serializes under ${MAX_BYTES} bytes`, () => {
     const rand = rng(42);
-    const services = Array.from({ length: 1000 }, (_, i) => ({ name: `service-${i}`, namespace: `namespace-${i % 25}`, clusterIPs: [`10.96.${i >> 8}.${i & 255}`] }));
+    const services = Array.from({ length: 1000 }, (_, i) => ({
+      name: `service-${i}`,
+      namespace: `namespace-${i % 25}`,
+      clusterIPs: [`10.96.${i >> 8}.${i & 255}`],
+    }));
     const metrics = () => ({
       cpm: rand() * 1000,
       latencyMs: rand() * 500,
       successRate: 0.9 + rand() / 10,
       bytesInPerMin: rand() * 1e7,
       bytesOutPerMin: rand() * 1e7,
-      percentilesMs: { p50: rand() * 100, p75: rand() * 200, p90: rand() * 300, p95: rand() * 400, p99: rand() * 900 },
+      percentilesMs: {
+        p50: rand() * 100,
+        p75: rand() * 200,
+        p90: rand() * 300,
+        p95: rand() * 400,
+        p99: rand() * 900,
+      },
     });
     const relations: TrafficEdgeInput[] = [];
     const seen = new Set<string>();
@@ -71,9 +108,28 @@ describe('boundTopology', () => {
       });
     }
     // 200 relations to nowhere: unresolved, sampled.
-    for (let i = 0; i < 200; i++) relations.push({ source: { oapService: 'service-1.namespace-1' }, target: { oapService: `gone-${i}.x` }, metrics: metrics() });
-    const nodes = services.map(s => ({ endpoint: { oapService: `${s.name}.${s.namespace}` }, metrics: metrics() }));
-    const g = mergeTopology({ services }, { window: { from: '2026-01-05T08:00:00Z', to: '2026-01-05T09:00:00Z', step: 'MINUTE' }, nodes, relations });
+    for (let i = 0; i < 200; i++)
+      relations.push({
+        source: { oapService: 'service-1.namespace-1' },
+        target: { oapService: `gone-${i}.x` },
+        metrics: metrics(),
+      });
+    const nodes = services.map(s => ({
+      endpoint: { oapService: `${s.name}.${s.namespace}` },
+      metrics: metrics(),
+    }));
+    const g = mergeTopology(
+      { services },
+      {
+        window: {
+          from: '2026-01-05T08:00:00Z',
+          to: '2026-01-05T09:00:00Z',
+          step: 'MINUTE',
+        },
+        nodes,
+        relations,
+      },
+    );
     expect(g.nodes).toHaveLength(1000);
     expect(g.edges).toHaveLength(5000);
     expect(g.unresolved.count).toBe(200);
@@ -84,8 +140,14 @@ describe('boundTopology', () => {
     expect(bounded.unresolved.samples).toHaveLength(20);
     expect(size).toBeLessThan(MAX_BYTES);
     expect(size).toBeLessThan(raw);
-    expect(bounded.edges[0].metrics.percentilesMs).toEqual({ p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) });
+    expect(bounded.edges[0].metrics.percentilesMs).toEqual({
+      p50: expect.any(Number),
+      p95: expect.any(Number),
+      p99: expect.any(Number),
+    });
     // eslint-disable-next-line no-console
-    console.log(`topology 1000 services / 5000 relations: raw ${raw} B, bounded ${size} B`);
+    console.log(
+      `topology 1000 services / 5000 relations: raw ${raw} B, bounded ${size} B`,
+    );
   });
 });

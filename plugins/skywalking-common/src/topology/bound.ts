@@ -60,7 +60,10 @@ export function roundMetrics(
  * edges and the nodes they touch; what it drops is counted in `truncated`.
  * @public
  */
-export function boundTopology(graph: TopologyGraph, options: BoundTopologyOptions = {}): TopologyGraph {
+export function boundTopology(
+  graph: TopologyGraph,
+  options: BoundTopologyOptions = {},
+): TopologyGraph {
   const decimals = options.decimals ?? 1;
   const rateDecimals = options.rateDecimals ?? 4;
   const percentiles = options.percentiles ?? DEFAULT_PERCENTILES;
@@ -71,7 +74,8 @@ export function boundTopology(graph: TopologyGraph, options: BoundTopologyOption
   if (options.maxEdges !== undefined && edges.length > options.maxEdges) {
     const ranked = [...edges].sort(
       (a, b) =>
-        Number(b.kind === 'call') - Number(a.kind === 'call') || (b.metrics.cpm ?? 0) - (a.metrics.cpm ?? 0),
+        Number(b.kind === 'call') - Number(a.kind === 'call') ||
+        (b.metrics.cpm ?? 0) - (a.metrics.cpm ?? 0),
     );
     const keep = new Set(ranked.slice(0, options.maxEdges).map(e => e.id));
     droppedEdges = edges.length - keep.size;
@@ -79,7 +83,9 @@ export function boundTopology(graph: TopologyGraph, options: BoundTopologyOption
   }
   if (options.maxNodes !== undefined && nodes.length > options.maxNodes) {
     const touched = new Set(edges.flatMap(e => [e.source, e.target]));
-    const ranked = [...nodes].sort((a, b) => Number(touched.has(b.id)) - Number(touched.has(a.id)));
+    const ranked = [...nodes].sort(
+      (a, b) => Number(touched.has(b.id)) - Number(touched.has(a.id)),
+    );
     const keep = new Set(ranked.slice(0, options.maxNodes).map(n => n.id));
     droppedNodes = nodes.length - keep.size;
     nodes = nodes.filter(n => keep.has(n.id));
@@ -89,8 +95,14 @@ export function boundTopology(graph: TopologyGraph, options: BoundTopologyOption
   }
   const out: TopologyGraph = {
     ...graph,
-    nodes: nodes.map(n => ({ ...n, metrics: roundMetrics(n.metrics, decimals, rateDecimals, percentiles) })),
-    edges: edges.map(e => ({ ...e, metrics: roundMetrics(e.metrics, decimals, rateDecimals, percentiles) })),
+    nodes: nodes.map(n => ({
+      ...n,
+      metrics: roundMetrics(n.metrics, decimals, rateDecimals, percentiles),
+    })),
+    edges: edges.map(e => ({
+      ...e,
+      metrics: roundMetrics(e.metrics, decimals, rateDecimals, percentiles),
+    })),
     unresolved: {
       count: graph.unresolved.count,
       samples: graph.unresolved.samples.slice(0, options.maxSamples ?? 20),

@@ -45,8 +45,11 @@ export const nodeId = {
 };
 
 /** @public */
-export const edgeId = (kind: TopologyEdgeKind, source: string, target: string) =>
-  `${kind}:${source}->${target}`;
+export const edgeId = (
+  kind: TopologyEdgeKind,
+  source: string,
+  target: string,
+) => `${kind}:${source}->${target}`;
 
 /**
  * Combines two metrics of the same node or edge: rates and bytes add up,
@@ -55,10 +58,16 @@ export const edgeId = (kind: TopologyEdgeKind, source: string, target: string) =
  * the larger one is the conservative bound).
  * @public
  */
-export function mergeMetrics(a: TrafficMetrics, b: TrafficMetrics): TrafficMetrics {
+export function mergeMetrics(
+  a: TrafficMetrics,
+  b: TrafficMetrics,
+): TrafficMetrics {
   const out: TrafficMetrics = {};
-  const sum = (x?: number, y?: number) =>
-    x === undefined ? y : y === undefined ? x : x + y;
+  const sum = (x?: number, y?: number) => {
+    if (x === undefined) return y;
+    if (y === undefined) return x;
+    return x + y;
+  };
   const wa = a.cpm ?? 0;
   const wb = b.cpm ?? 0;
   const weighted = (x?: number, y?: number) => {
@@ -113,13 +122,17 @@ type Resolution =
 function describe(ep: TrafficEndpoint): string {
   const parts: string[] = [];
   if (ep.oapService) parts.push(ep.oapService);
-  if (ep.pod) parts.push(`pod ${ep.namespace ? `${ep.namespace}/` : ''}${ep.pod}`);
+  if (ep.pod)
+    parts.push(`pod ${ep.namespace ? `${ep.namespace}/` : ''}${ep.pod}`);
   if (ep.address) parts.push(ep.address);
   if (ep.container) parts.push(`container ${ep.container}`);
   return parts.join(' ') || '(empty)';
 }
 
-function selectorMatches(selector: Record<string, string> | undefined, labels?: Record<string, string>) {
+function selectorMatches(
+  selector: Record<string, string> | undefined,
+  labels?: Record<string, string>,
+) {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -135,7 +148,10 @@ class Builder {
   readonly samples: UnresolvedSample[] = [];
   sidecarInternal = 0;
 
-  constructor(private readonly maxSamples: number, private readonly order: 'pod-first' | 'service-first') {}
+  constructor(
+    private readonly maxSamples: number,
+    private readonly order: 'pod-first' | 'service-first',
+  ) {}
 
   addNode(node: TopologyNode) {
     const existing = this.nodes.get(node.id);
@@ -143,7 +159,12 @@ class Builder {
     return this.nodes.get(node.id)!;
   }
 
-  addEdge(kind: TopologyEdgeKind, source: string, target: string, metrics: TrafficMetrics = {}) {
+  addEdge(
+    kind: TopologyEdgeKind,
+    source: string,
+    target: string,
+    metrics: TrafficMetrics = {},
+  ) {
     const id = edgeId(kind, source, target);
     const existing = this.edges.get(id);
     if (existing) {
@@ -163,19 +184,28 @@ class Builder {
       const pods = this.podsByIp.get(host);
       if (!pods?.length) return undefined;
       if (pods.length > 1) {
-        return { kind: 'unresolved', reason: `ambiguous-pod-ip (${pods.length} pods share ${host})` };
+        return {
+          kind: 'unresolved',
+          reason: `ambiguous-pod-ip (${pods.length} pods share ${host})`,
+        };
       }
       return { kind: 'node', id: nodeId.pod(pods[0].namespace, pods[0].name) };
     };
     const byService = (): Resolution | undefined => {
       const s = this.servicesByIp.get(host);
-      return s ? { kind: 'node', id: nodeId.service(s.namespace, s.name) } : undefined;
+      return s
+        ? { kind: 'node', id: nodeId.service(s.namespace, s.name) }
+        : undefined;
     };
-    return this.order === 'pod-first' ? byPod() ?? byService() : byService() ?? byPod();
+    return this.order === 'pod-first'
+      ? byPod() ?? byService()
+      : byService() ?? byPod();
   }
 
   resolve(ep: TrafficEndpoint): Resolution {
-    const parsed = ep.oapService ? parseK8sServiceName(ep.oapService) : undefined;
+    const parsed = ep.oapService
+      ? parseK8sServiceName(ep.oapService)
+      : undefined;
     if (ep.pod) {
       const ns = ep.namespace ?? parsed?.namespace;
       const pod = ns ? this.podsByKey.get(`${ns}/${ep.pod}`) : undefined;
@@ -192,10 +222,12 @@ class Builder {
       return { kind: 'node', id: nodeId.external(host) };
     }
     if (ep.oapService) {
-      if (ep.oapService === OAP_UNKNOWN) return { kind: 'unresolved', reason: 'unknown-in-oap' };
+      if (ep.oapService === OAP_UNKNOWN)
+        return { kind: 'unresolved', reason: 'unknown-in-oap' };
       if (!parsed) {
         // OAP names an unresolved remote by its IP in some layers.
-        if (/^[\d.]+$|:/.test(ep.oapService)) return this.resolve({ address: ep.oapService });
+        if (/^[\d.]+$|:/.test(ep.oapService))
+          return this.resolve({ address: ep.oapService });
         return { kind: 'unresolved', reason: 'unparsable-service-name' };
       }
       const s = this.servicesByKey.get(`${parsed.namespace}/${parsed.name}`);
@@ -226,14 +258,23 @@ export function mergeTopology(
   traffic: TopologyTrafficInput | undefined,
   options: MergeTopologyOptions = {},
 ): TopologyGraph {
-  const b = new Builder(options.maxUnresolvedSamples ?? 50, options.ipLookupOrder ?? 'pod-first');
+  const b = new Builder(
+    options.maxUnresolvedSamples ?? 50,
+    options.ipLookupOrder ?? 'pod-first',
+  );
 
   for (const s of structure.services ?? []) {
     b.servicesByKey.set(`${s.namespace}/${s.name}`, s);
     for (const ip of s.clusterIPs ?? []) {
       if (ip && ip !== 'None') b.servicesByIp.set(ip.toLowerCase(), s);
     }
-    b.addNode({ id: nodeId.service(s.namespace, s.name), kind: 'service', name: s.name, namespace: s.namespace, metrics: {} });
+    b.addNode({
+      id: nodeId.service(s.namespace, s.name),
+      kind: 'service',
+      name: s.name,
+      namespace: s.namespace,
+      metrics: {},
+    });
   }
   for (const w of structure.workloads ?? []) {
     b.addNode({
@@ -257,10 +298,28 @@ export function mergeTopology(
     if (p.nodeName) details.nodeName = p.nodeName;
     if (p.ips?.length) details.ip = p.ips.join(',');
     const id = nodeId.pod(p.namespace, p.name);
-    b.addNode({ id, kind: 'pod', name: p.name, namespace: p.namespace, metrics: {}, ...(Object.keys(details).length ? { details } : {}) });
+    b.addNode({
+      id,
+      kind: 'pod',
+      name: p.name,
+      namespace: p.namespace,
+      metrics: {},
+      ...(Object.keys(details).length ? { details } : {}),
+    });
     if (p.workload) {
-      const wid = nodeId.workload(p.namespace, p.workload.kind, p.workload.name);
-      b.addNode({ id: wid, kind: 'workload', name: p.workload.name, namespace: p.namespace, metrics: {}, details: { workloadKind: p.workload.kind } });
+      const wid = nodeId.workload(
+        p.namespace,
+        p.workload.kind,
+        p.workload.name,
+      );
+      b.addNode({
+        id: wid,
+        kind: 'workload',
+        name: p.workload.name,
+        namespace: p.namespace,
+        metrics: {},
+        details: { workloadKind: p.workload.kind },
+      });
       b.addEdge('owns', wid, id);
     }
   }
@@ -274,40 +333,74 @@ export function mergeTopology(
     for (const ep of slice.endpoints) {
       let pod: StructuralPod | undefined;
       if (ep.targetRef?.kind === 'Pod') {
-        pod = b.podsByKey.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
+        pod = b.podsByKey.get(
+          `${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`,
+        );
       }
       if (!pod) {
-        const candidates = ep.addresses.flatMap(a => b.podsByIp.get(a.toLowerCase()) ?? []);
+        const candidates = ep.addresses.flatMap(
+          a => b.podsByIp.get(a.toLowerCase()) ?? [],
+        );
         pod = candidates.length === 1 ? candidates[0] : undefined;
       }
-      if (pod) b.addEdge('selects', nodeId.service(svc.namespace, svc.name), nodeId.pod(pod.namespace, pod.name));
+      if (pod)
+        b.addEdge(
+          'selects',
+          nodeId.service(svc.namespace, svc.name),
+          nodeId.pod(pod.namespace, pod.name),
+        );
     }
   }
   for (const svc of structure.services ?? []) {
     if (slicedServices.has(`${svc.namespace}/${svc.name}`)) continue;
     for (const p of structure.pods ?? []) {
-      if (p.namespace === svc.namespace && selectorMatches(svc.selector, p.labels)) {
-        b.addEdge('selects', nodeId.service(svc.namespace, svc.name), nodeId.pod(p.namespace, p.name));
+      if (
+        p.namespace === svc.namespace &&
+        selectorMatches(svc.selector, p.labels)
+      ) {
+        b.addEdge(
+          'selects',
+          nodeId.service(svc.namespace, svc.name),
+          nodeId.pod(p.namespace, p.name),
+        );
       }
     }
   }
 
   for (const ing of structure.ingresses ?? []) {
     const iid = nodeId.ingress(ing.namespace, ing.name);
-    b.addNode({ id: iid, kind: 'ingress', name: ing.name, namespace: ing.namespace, metrics: {} });
+    b.addNode({
+      id: iid,
+      kind: 'ingress',
+      name: ing.name,
+      namespace: ing.namespace,
+      metrics: {},
+    });
     for (const backend of ing.backends) {
-      const svc = b.servicesByKey.get(`${ing.namespace}/${backend.serviceName}`);
+      const svc = b.servicesByKey.get(
+        `${ing.namespace}/${backend.serviceName}`,
+      );
       if (svc) {
         b.addEdge('routes', iid, nodeId.service(svc.namespace, svc.name));
       } else {
-        b.unresolved({ source: `ingress ${ing.namespace}/${ing.name}`, target: `service ${ing.namespace}/${backend.serviceName}`, reason: 'ingress-backend-not-found' });
+        b.unresolved({
+          source: `ingress ${ing.namespace}/${ing.name}`,
+          target: `service ${ing.namespace}/${backend.serviceName}`,
+          reason: 'ingress-backend-not-found',
+        });
       }
     }
   }
 
   const ensureExternal = (id: string) => {
     if (id.startsWith('external:') && !b.nodes.has(id)) {
-      b.addNode({ id, kind: 'external', name: id.slice('external:'.length), namespace: '', metrics: {} });
+      b.addNode({
+        id,
+        kind: 'external',
+        name: id.slice('external:'.length),
+        namespace: '',
+        metrics: {},
+      });
     }
   };
 
@@ -326,7 +419,12 @@ export function mergeTopology(
       b.sidecarInternal++;
       continue;
     }
-    if (s.kind === 'node' && t.kind === 'node' && s.id === t.id && s.id.startsWith('pod:')) {
+    if (
+      s.kind === 'node' &&
+      t.kind === 'node' &&
+      s.id === t.id &&
+      s.id.startsWith('pod:')
+    ) {
       b.sidecarInternal++;
       continue;
     }
@@ -353,10 +451,14 @@ export function mergeTopology(
     if (e.kind !== 'owns') continue;
     const pod = b.nodes.get(e.target);
     const wl = b.nodes.get(e.source);
-    if (pod && wl && Object.keys(pod.metrics).length) wl.metrics = mergeMetrics(wl.metrics, pod.metrics);
+    if (pod && wl && Object.keys(pod.metrics).length)
+      wl.metrics = mergeMetrics(wl.metrics, pod.metrics);
   }
 
-  const byId = (x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+  const byId = (x: { id: string }, y: { id: string }) => {
+    if (x.id === y.id) return 0;
+    return x.id < y.id ? -1 : 1;
+  };
   return {
     nodes: [...b.nodes.values()].sort(byId),
     edges: [...b.edges.values()].sort(byId),
@@ -372,12 +474,24 @@ export function mergeTopology(
  * OAP name, instances as pods of the service's namespace.
  * @public
  */
-export function trafficInputFromOap(traffic: KubernetesTraffic): TopologyTrafficInput {
+export function trafficInputFromOap(
+  traffic: KubernetesTraffic,
+): TopologyTrafficInput {
   return {
-    window: { from: traffic.window.from, to: traffic.window.to, step: traffic.window.step },
+    window: {
+      from: traffic.window.from,
+      to: traffic.window.to,
+      step: traffic.window.step,
+    },
     nodes: [
-      ...traffic.services.map(s => ({ endpoint: { oapService: s.name }, metrics: s.metrics })),
-      ...traffic.instances.map(i => ({ endpoint: { oapService: i.serviceName, pod: i.name }, metrics: i.metrics })),
+      ...traffic.services.map(s => ({
+        endpoint: { oapService: s.name },
+        metrics: s.metrics,
+      })),
+      ...traffic.instances.map(i => ({
+        endpoint: { oapService: i.serviceName, pod: i.name },
+        metrics: i.metrics,
+      })),
     ],
     relations: [
       ...traffic.relations.map(r => ({

@@ -114,7 +114,12 @@ export interface TopologyTrafficInput {
 /* ---------- output ---------- */
 
 /** @public */
-export type TopologyNodeKind = 'service' | 'pod' | 'workload' | 'ingress' | 'external';
+export type TopologyNodeKind =
+  | 'service'
+  | 'pod'
+  | 'workload'
+  | 'ingress'
+  | 'external';
 
 /** @public */
 export type TopologyEdgeKind = 'call' | 'selects' | 'owns' | 'routes';
