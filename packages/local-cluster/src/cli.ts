@@ -42,7 +42,7 @@ async function main() {
       fs.mkdirSync(stateDir, { recursive: true });
     }
     const t0 = Date.now();
-    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log });
+    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log, stopWithProcess: !detach });
     log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${c.server}`);
     if (stateDir) {
       fs.copyFileSync(c.kubeconfigPath, path.join(stateDir, 'kubeconfig'));
@@ -55,13 +55,23 @@ async function main() {
       // leave the children running; they were spawned attached, so detach our handles
       process.exit(0);
     }
+    let stopping = false;
     const shutdown = async () => {
+      if (stopping) return;
+      stopping = true;
       log('stopping');
       await c.stop();
       process.exit(0);
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    process.on('SIGHUP', shutdown);
+    // `npm run` forwards SIGTERM only to its `sh -c` child: if whoever started
+    // us goes away (we get re-parented), stop the cluster rather than leak it
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown();
+    }, 1000);
     await new Promise(() => {});
   } else if (cmd === 'stop') {
     if (!stateDir) throw new Error('stop needs --state-dir');

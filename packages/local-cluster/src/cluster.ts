@@ -26,6 +26,13 @@ export interface StartOptions {
   /** where to keep etcd data, certificates, logs; a temp dir by default, removed on stop */
   dataDir?: string;
   log?: (message: string) => void;
+  /**
+   * Stop the cluster when this process dies, however it dies (default true):
+   * a small watchdog process polls this process and, once it is gone, stops
+   * exactly the started PIDs and removes a temp data dir. The CLI's
+   * `start --detach` turns it off.
+   */
+  stopWithProcess?: boolean;
 }
 
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -115,6 +122,33 @@ export async function stopPids(pids: Record<string, number>) {
   }
 }
 
+// The watchdog: when the owner process is gone (or a zombie), SIGTERM the PIDs
+// listed in pids.json that still run one of our binaries (guards against PID
+// reuse), SIGKILL after 10 s, then remove the data dir if the owner made it.
+// It exits on its own once pids.json is gone (the cluster was stopped).
+const REAPER = `
+const fs = require('fs');
+const [owner, binDir, pidsFile, dataDir] = process.argv.slice(1);
+const alive = p => { try { process.kill(+p, 0); } catch { return false; }
+  try { return fs.readFileSync('/proc/' + p + '/stat', 'utf8').split(') ')[1][0] !== 'Z'; } catch { return false; } };
+const ours = p => { try { return fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').startsWith(binDir + '/'); } catch { return false; } };
+const t = setInterval(() => {
+  if (!fs.existsSync(pidsFile)) process.exit(0);
+  if (alive(owner)) return;
+  clearInterval(t);
+  const pids = Object.values(JSON.parse(fs.readFileSync(pidsFile, 'utf8'))).filter(ours);
+  for (const p of pids) { try { process.kill(p, 'SIGTERM'); } catch {} }
+  const end = Date.now() + 10000;
+  const w = setInterval(() => {
+    const left = pids.filter(p => alive(p) && ours(p));
+    if (left.length && Date.now() < end) return;
+    for (const p of left) { try { process.kill(p, 'SIGKILL'); } catch {} }
+    clearInterval(w);
+    setTimeout(() => { if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true }); process.exit(0); }, 500);
+  }, 200);
+}, 1000);
+`;
+
 /**
  * Starts a real control plane on loopback: etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler and KWOK with fake nodes, from the
@@ -157,17 +191,35 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
 
   const procs: ChildProcess[] = [];
   const pids: Record<string, number> = {};
+  let reaperPid: number | undefined;
   const run = (name: string, args: string[]) => {
     const out = fs.openSync(f(`${name}.log`), 'a');
     const p = spawn(path.join(bin, name), args, { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     procs.push(p);
     pids[name] = p.pid!;
+    fs.writeFileSync(f('pids.json'), JSON.stringify(pids));
     log(`started ${name} (pid ${p.pid})`);
+    if (opts.stopWithProcess !== false && !reaperPid) {
+      const reaper = spawn(process.execPath, ['-e', REAPER, String(process.pid), bin, f('pids.json'), ownsDataDir ? dataDir : ''], {
+        detached: true,
+        stdio: 'ignore',
+      });
+      reaper.unref();
+      reaperPid = reaper.pid;
+    }
     return p;
   };
   const stop = async () => {
+    if (reaperPid) {
+      try {
+        process.kill(reaperPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await stopPids(pids);
+    fs.rmSync(f('pids.json'), { force: true });
     if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
 
