@@ -1,3 +1,5 @@
+import type { TopologyGraph } from './topology/types';
+
 /**
  * Types of the skywalking backend plugin's REST API, shared by the backend
  * router, the frontend API client, the scaffolder actions and the CLI.
@@ -129,33 +131,10 @@ export interface TracingStatus {
   updatedAt?: string;
 }
 
-export type TopologyNodeKind = 'service' | 'pod' | 'workload' | 'ingress' | 'external';
-export type TopologyEdgeKind = 'call' | 'selects' | 'owns' | 'routes';
-
-export interface TopologyNode {
-  id: string;
-  kind: TopologyNodeKind;
-  name: string;
-  namespace?: string;
-  metrics?: Record<string, number>;
-}
-
-export interface TopologyEdge {
-  id: string;
-  source: string;
-  target: string;
-  kind: TopologyEdgeKind;
-  metrics?: Record<string, number>;
-}
-
-export interface TopologyResponse {
+/** GET /topology: the merged graph of an entity (see ./topology for how it is built). */
+export interface TopologyResponse extends TopologyGraph {
   entityRef: string;
   backend?: BackendRef;
-  nodes: TopologyNode[];
-  edges: TopologyEdge[];
-  unresolved: { count: number; samples: string[] };
-  generatedAt: string;
-  window: { from: string; to: string };
   /** why traffic is missing, when the structure could be read but OAP could not */
   warnings?: string[];
 }

@@ -9,3 +9,5 @@ export * from './entity';
 export * from './inject';
 export * from './backendSpec';
 export * from './operator';
+export * from './oap';
+export * from './topology';

@@ -13,7 +13,7 @@ import { Alert } from '@material-ui/lab';
 import { useCallback, useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { skyWalkingApiRef } from '../../api';
-import { NODE_COLORS, TopologyGraph } from './TopologyGraph';
+import { metricRows, NODE_COLORS, TopologyGraph } from './TopologyGraph';
 
 const RANGES: Record<string, number> = {
   'Last 15 minutes': 15,
@@ -95,7 +95,7 @@ export const TopologyContent = () => {
             <InfoCard title={node ? node.name : 'Details'}>
               {node ? (
                 <StructuredMetadataTable
-                  metadata={{ kind: node.kind, namespace: node.namespace ?? '-', ...(node.metrics ?? {}) }}
+                  metadata={{ kind: node.kind, namespace: node.namespace || '-', ...(node.details ?? {}), ...metricRows(node.metrics) }}
                 />
               ) : (
                 <Typography variant="body2">Click a node to see its metrics.</Typography>
@@ -104,7 +104,9 @@ export const TopologyContent = () => {
                 <Box mt={2}>
                   <Typography variant="subtitle2">Unresolved relations ({value.unresolved.count})</Typography>
                   {value.unresolved.samples.map(s => (
-                    <Typography key={s} variant="caption" display="block">{s}</Typography>
+                    <Typography key={`${s.source}>${s.target}`} variant="caption" display="block">
+                      {s.source} → {s.target}: {s.reason}
+                    </Typography>
                   ))}
                 </Box>
               )}

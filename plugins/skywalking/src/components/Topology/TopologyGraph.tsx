@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import cytoscape, { Core, ElementDefinition } from 'cytoscape';
-import { TopologyResponse } from '@skywalking-backstage/plugin-skywalking-common';
+import { TopologyResponse, TrafficMetrics } from '@skywalking-backstage/plugin-skywalking-common';
 
 export const NODE_COLORS: Record<string, string> = {
   service: '#1f77b4',
@@ -10,10 +10,23 @@ export const NODE_COLORS: Record<string, string> = {
   external: '#7f7f7f',
 };
 
-function fmt(metrics?: Record<string, number>): string {
-  if (!metrics) return '';
-  const cpm = metrics.cpm ?? metrics.calls_per_minute;
-  return cpm !== undefined ? `${Math.round(cpm)} cpm` : '';
+function fmt(metrics?: TrafficMetrics): string {
+  if (metrics?.cpm === undefined) return '';
+  const p99 = metrics.percentilesMs?.p99;
+  return `${Math.round(metrics.cpm)} cpm${p99 !== undefined ? ` · p99 ${Math.round(p99)} ms` : ''}`;
+}
+
+/** Node metrics as rows for the details panel. */
+export function metricRows(m?: TrafficMetrics): Record<string, string> {
+  if (!m) return {};
+  const rows: Record<string, string> = {};
+  if (m.cpm !== undefined) rows['calls / min'] = m.cpm.toFixed(1);
+  if (m.latencyMs !== undefined) rows['avg latency'] = `${m.latencyMs.toFixed(1)} ms`;
+  for (const [p, v] of Object.entries(m.percentilesMs ?? {})) rows[`${p} latency`] = `${Number(v).toFixed(1)} ms`;
+  if (m.successRate !== undefined) rows['success rate'] = `${(m.successRate * 100).toFixed(2)} %`;
+  if (m.bytesInPerMin !== undefined) rows['bytes in / min'] = String(Math.round(m.bytesInPerMin));
+  if (m.bytesOutPerMin !== undefined) rows['bytes out / min'] = String(Math.round(m.bytesOutPerMin));
+  return rows;
 }
 
 export function toElements(t: TopologyResponse): ElementDefinition[] {
