@@ -49,6 +49,15 @@ have_all() {
 }
 if have_all; then echo "[local-cluster] binaries cached in $BIN: nothing to build" >&2; echo "$BIN"; exit 0; fi
 
+# Two builds at once (a CI clone and a working tree) would share $WORK:
+# the second waits for the first, then finds the cache warm.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build.lock"
+if command -v flock >/dev/null; then
+  flock -n 9 || { echo "[local-cluster] another build is running; waiting for it" >&2; flock 9; }
+fi
+if have_all; then echo "[local-cluster] binaries cached in $BIN: nothing to build" >&2; echo "$BIN"; exit 0; fi
+
 command -v go >/dev/null || { echo "[local-cluster] Go is required to build the control plane (apt-get install golang, or the Go toolchain)" >&2; exit 1; }
 mkdir -p "$BIN" "$WORK"
 start=$(date +%s)
