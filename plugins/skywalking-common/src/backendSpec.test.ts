@@ -5,6 +5,7 @@ const ok = { name: 'shop-tracing', namespace: 'skywalking', cluster: 'local', ve
 describe('validateBackendSpec', () => {
   it('accepts a complete BanyanDB backend and an external TiDB one', () => {
     expect(validateBackendSpec(ok)).toEqual([]);
+    expect(validateBackendSpec({ ...ok, rover: { enabled: true, version: '0.8.0' } })).toEqual([]);
     expect(validateBackendSpec({ ...ok, storage: { type: 'tidb', external: { address: 'tidb.db:4000', secretName: 'tidb-creds' } } })).toEqual([]);
   });
 
@@ -21,6 +22,9 @@ describe('validateBackendSpec', () => {
     [{ storage: { type: 'mysql', external: { address: 'db:3306', secretName: 'x', password: 'hunter2' } } }, 'storage.external', /Secret/],
     [{ storage: { type: 'banyandb', banyandb: { storageSize: 'lots' } } }, 'storage.banyandb.storageSize', /quantity/],
     [{ oap: { config: [{ name: 'SW_ES_PASSWORD', value: 'x' }] } }, 'oap.config[0].value', /Secret/],
+    [{ rover: { enabled: 'yes' } }, 'rover.enabled', /true or false/],
+    [{ rover: { enabled: true, version: 'latest' } }, 'rover.version', /not a Rover version/],
+    [{ rover: true }, 'rover', /object/],
   ])('rejects %j at %s', (patch, path, message) => {
     const errors = validateBackendSpec({ ...ok, ...patch });
     expect(errors).toContainEqual({ path, message: expect.stringMatching(message) });

@@ -13,7 +13,8 @@ export interface SkyWalkingBackendSpec {
     banyandb?: { version?: string; storageSize?: string };
     external?: { address?: string; secretName?: string; database?: string };
   };
-  rover?: { enabled?: boolean };
+  /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
+  rover?: { enabled?: boolean; version?: string };
   paused?: boolean;
   owner?: string;
 }
@@ -88,6 +89,15 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       if ('password' in ext || 'username' in ext) {
         errors.push({ path: 'storage.external', message: 'credentials must come from the Secret named in secretName, not inline' });
       }
+    }
+  }
+  if (s.rover !== undefined) {
+    if (!s.rover || typeof s.rover !== 'object' || Array.isArray(s.rover)) {
+      errors.push({ path: 'rover', message: 'must be an object such as { "enabled": true }' });
+    } else {
+      if (s.rover.enabled !== undefined && typeof s.rover.enabled !== 'boolean') errors.push({ path: 'rover.enabled', message: 'must be true or false' });
+      const v = s.rover.version;
+      if (v !== undefined && (typeof v !== 'string' || !VERSION.test(v))) errors.push({ path: 'rover.version', message: `"${v}" is not a Rover version such as 0.7.0` });
     }
   }
   if (s.paused !== undefined && typeof s.paused !== 'boolean') errors.push({ path: 'paused', message: 'must be true or false' });
