@@ -13,6 +13,7 @@ import { JavaAgentController } from './operator/JavaAgentController';
 import { createSkyWalkingMetrics } from './metrics';
 import { admissionMutator } from './tracing/admissionMutator';
 import { TracingService } from './tracing/TracingService';
+import { TopologyService } from './topology/TopologyService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { WebhookManager } from './webhook/WebhookManager';
 
@@ -131,6 +132,16 @@ export const skywalkingPlugin = createBackendPlugin({
           lifecycle.addShutdownHook(() => webhook.stop());
         }
 
+        // the topology tab: Kubernetes structure merged with OAP's traffic
+        const topology = new TopologyService({
+          catalog,
+          tracingBackend: async ref => (await store.getTracing(ref))?.backend,
+          clusters: () => clusters.names(),
+          kubeConfig: c => clusters.kubeConfig(c),
+          oapUrl: c => clusters.definition(c).oapUrl,
+          logger,
+        });
+
         httpRouter.use(
           await createRouter({
             logger,
@@ -140,6 +151,7 @@ export const skywalkingPlugin = createBackendPlugin({
             backends,
             validateBackendSpec,
             tracing,
+            topology,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -1,3 +1,4 @@
+import type { BackendRef } from './api';
 /**
  * How a catalog entity maps to Kubernetes objects: the same annotations as
  * Backstage's Kubernetes plugin, so users annotate their entities once.
@@ -8,6 +9,17 @@ export const KUBERNETES_NAMESPACE_ANNOTATION = 'backstage.io/kubernetes-namespac
 export const KUBERNETES_CLUSTER_ANNOTATION = 'backstage.io/kubernetes-cluster';
 /** Our own: the backend (cluster/namespace/name) an entity's agents report to. */
 export const SKYWALKING_BACKEND_ANNOTATION = 'skywalking.apache.org/backend';
+
+/**
+ * The backend named by an entity's `skywalking.apache.org/backend`
+ * annotation (`cluster/namespace/name`), or undefined when absent or malformed.
+ */
+export function entityBackendRef(entity: EntityLike): BackendRef | undefined {
+  const v = entity.metadata.annotations?.[SKYWALKING_BACKEND_ANNOTATION];
+  const parts = v?.split('/');
+  if (!parts || parts.length !== 3 || parts.some(p => !p)) return undefined;
+  return { cluster: parts[0], namespace: parts[1], name: parts[2] };
+}
 
 interface EntityLike {
   metadata: { name: string; annotations?: Record<string, string> };

@@ -20,6 +20,7 @@ import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/e
 import {
   BackendRef,
   DEFAULT_INIT_CONTAINER_NAME,
+  entityBackendRef,
   entityWorkloadSelector,
   EntityWorkloadSelector,
   injectAgent,
@@ -28,7 +29,6 @@ import {
   NAMESPACE_INJECT_LABEL,
   POD_INJECT_LABEL,
   removeAgent,
-  SKYWALKING_BACKEND_ANNOTATION,
   SWCK_ERROR_ANNOTATION,
   TracingStatus,
   WorkloadInjection,
@@ -131,13 +131,6 @@ function podAgentVersion(pod: { metadata?: any; spec?: any }): string | undefine
   return agentImageTag(c?.image);
 }
 
-/** `cluster/namespace/name` of the backend annotation. */
-function backendFromAnnotation(entity: Entity): BackendRef | undefined {
-  const v = entity.metadata.annotations?.[SKYWALKING_BACKEND_ANNOTATION];
-  const parts = v?.split('/');
-  if (!parts || parts.length !== 3 || parts.some(p => !p)) return undefined;
-  return { cluster: parts[0], namespace: parts[1], name: parts[2] };
-}
 
 function ownsApplyFields(w: { metadata: { managedFields?: Array<{ manager?: string; operation?: string }> } }): boolean {
   return (w.metadata.managedFields ?? []).some(f => f.manager === TRACING_FIELD_MANAGER && f.operation === 'Apply');
@@ -170,7 +163,7 @@ export class TracingService implements TracingOperations {
     const selector = this.selector(entity, ref);
     const clusters = this.targetClusters(selector, ref);
     const existing = await this.options.store.getTracing(ref);
-    const backend = this.checkBackend(input.backend) ?? existing?.backend ?? backendFromAnnotation(entity);
+    const backend = this.checkBackend(input.backend) ?? existing?.backend ?? entityBackendRef(entity);
     if (input.enabled && !backend) {
       throw new InputError(`choose the SkyWalking backend ${ref} reports to (backend: {cluster, namespace, name})`);
     }

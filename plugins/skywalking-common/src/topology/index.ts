@@ -1,3 +1,4 @@
 export * from './types';
 export * from './merge';
 export * from './bound';
+export * from './focus';

@@ -1,0 +1,200 @@
+/*
+ * GET /topology (issue 6): the entity's Kubernetes structure, read from the
+ * API server, merged with the traffic OAP's Kubernetes service layer reports
+ * (built from Rover's access logs), focused on the entity and bounded in size.
+ *
+ *   entity annotations -> workloads -> their namespaces' pods, Services,
+ *   EndpointSlices, Ingresses -> OAP traffic of the entity's services ->
+ *   namespaces of called peers read too -> merge -> focus -> bound
+ *
+ * Answers are cached briefly per entity and window, so a tab that re-renders
+ * or several viewers do not multiply the load on OAP and the API server.
+ */
+import type { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import type * as K8s from '@kubernetes/client-node';
+import {
+  BackendRef,
+  boundTopology,
+  BoundTopologyOptions,
+  entityBackendRef,
+  entityWorkloadSelector,
+  fetchKubernetesTraffic,
+  focusTopology,
+  mergeTopology,
+  nodeId,
+  OapClient,
+  OapError,
+  parseK8sServiceName,
+  TopologyGraph,
+  trafficInputFromOap,
+} from '@skywalking-backstage/plugin-skywalking-common';
+import type { TopologyOperations } from '../service/router';
+import { errorMessage, isApiError, Kube } from '../tracing/kube';
+import { kubeFetch, serviceProxyUrl } from './kubeFetch';
+import { readNamespaces, structuralGraph, NamespaceObjects } from './structure';
+
+/** OAP's REST/GraphQL port (SWCK's OAPServer service `<name>-oap`). */
+export const OAP_HTTP_PORT = 12800;
+
+/** What the endpoint returns: the merged graph and where its parts came from. */
+export interface EntityTopology extends TopologyGraph {
+  entityRef: string;
+  cluster: string;
+  backend: BackendRef;
+  /** How OAP was reached: a configured URL or the API server's service proxy. */
+  oap: { url: string; via: 'url' | 'service-proxy' };
+  /** MQE expressions OAP could not answer. */
+  warnings: string[];
+}
+
+export interface TopologyServiceOptions {
+  catalog: { getEntityByRef(ref: string, options: { credentials: BackstageCredentials }): Promise<Entity | undefined> };
+  /** The backend an entity's tracing toggle points at, if any. */
+  tracingBackend: (entityRef: string) => Promise<BackendRef | undefined>;
+  clusters: () => string[];
+  kubeConfig: (cluster: string) => K8s.KubeConfig;
+  /** A configured OAP URL for a cluster (`skywalking.clusters.<name>.oapUrl`). */
+  oapUrl: (cluster: string) => string | undefined;
+  logger: LoggerService;
+  /** Default 30 s. */
+  cacheTtlMs?: number;
+  /** Per OAP request; default 10 s. */
+  oapTimeoutMs?: number;
+  /** Peer namespaces read beyond the entity's own; default 20. */
+  maxPeerNamespaces?: number;
+  bound?: BoundTopologyOptions;
+  now?: () => number;
+}
+
+/** The defaults keep a 1,000-service answer in the hundreds of kilobytes (see `npm run bench`). */
+export const DEFAULT_TOPOLOGY_BOUND: BoundTopologyOptions = { maxNodes: 2000, maxEdges: 6000 };
+
+export class TopologyService implements TopologyOperations {
+  private readonly cache = new Map<string, { expires: number; value: Promise<EntityTopology> }>();
+
+  constructor(private readonly options: TopologyServiceOptions) {}
+
+  async getTopology(input: { entityRef: string; from: Date; to: Date }, credentials: BackstageCredentials): Promise<EntityTopology> {
+    const ref = normalizeRef(input.entityRef);
+    const now = this.options.now?.() ?? Date.now();
+    // minute buckets: the same tab asking again a second later hits the cache
+    const key = `${ref}|${Math.floor(input.from.getTime() / 60_000)}|${Math.floor(input.to.getTime() / 60_000)}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const value = this.compute(ref, input.from, input.to, credentials);
+    this.cache.set(key, { expires: now + (this.options.cacheTtlMs ?? 30_000), value });
+    value.catch(() => this.cache.delete(key)); // errors are not cached
+    for (const [k, v] of this.cache) if (v.expires <= now) this.cache.delete(k);
+    return value;
+  }
+
+  private async compute(ref: string, from: Date, to: Date, credentials: BackstageCredentials): Promise<EntityTopology> {
+    const entity = await this.options.catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`no catalog entity ${ref}`);
+    const selector = entityWorkloadSelector(entity);
+    if (!selector) {
+      throw new InputError(
+        `${ref} has no Kubernetes annotations: add backstage.io/kubernetes-id or backstage.io/kubernetes-label-selector to see its topology`,
+      );
+    }
+    const backend = (await this.options.tracingBackend(ref)) ?? entityBackendRef(entity);
+    if (!backend) {
+      throw new NotFoundError(
+        `no SkyWalking backend is bound to ${ref}: choose one in its tracing card or annotate it with skywalking.apache.org/backend: <cluster>/<namespace>/<name>`,
+      );
+    }
+    const cluster = selector.cluster ?? backend.cluster;
+    if (!this.options.clusters().includes(cluster)) {
+      throw new InputError(`cluster ${cluster} of ${ref} is not configured (configured: ${this.options.clusters().join(', ') || 'none'})`);
+    }
+    const kc = this.options.kubeConfig(cluster);
+    const kube = await Kube.create(kc);
+    const onCluster = async <T>(doing: string, work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (e) {
+        const where = kube.server ? ` (${kube.server})` : '';
+        if (isApiError(e)) throw new ServiceUnavailableError(`cluster ${cluster}${where}: ${doing} failed: ${errorMessage(e)}`);
+        throw new ServiceUnavailableError(`cluster ${cluster}${where} is unreachable: ${errorMessage(e)}`);
+      }
+    };
+
+    const workloads = await onCluster('listing workloads', () => kube.listWorkloads(selector.labelSelector, selector.namespace));
+    if (!workloads.length) {
+      throw new NotFoundError(
+        `no Deployment, StatefulSet or DaemonSet matches ${selector.labelSelector} in cluster ${cluster}${selector.namespace ? ` namespace ${selector.namespace}` : ''}`,
+      );
+    }
+    const seeds = workloads.map(w => nodeId.workload(w.metadata.namespace, w.kind, w.metadata.name));
+    const namespaces = new Map<string, NamespaceObjects>();
+    const read = async (names: string[]) => {
+      const todo = names.filter(n => !namespaces.has(n));
+      const objects = await onCluster('reading namespaces', () => readNamespaces(kc, todo));
+      todo.forEach((n, i) => namespaces.set(n, objects[i]));
+    };
+    await read([...new Set(workloads.map(w => w.metadata.namespace))]);
+
+    // the entity's own Services, as OAP names them (with and without a cluster prefix)
+    const structureOnly = focusTopology(mergeTopology(structuralGraph([...namespaces.values()]), undefined), seeds);
+    const oapNames = structureOnly.nodes
+      .filter(n => n.kind === 'service')
+      .flatMap(n => [`${n.name}.${n.namespace}`, `${cluster}::${n.name}.${n.namespace}`]);
+
+    const { client, url, via } = this.oapClient(cluster, backend, kc);
+    let traffic;
+    try {
+      traffic = await fetchKubernetesTraffic(client, { from, to, services: oapNames });
+    } catch (e) {
+      if (e instanceof OapError) {
+        throw new ServiceUnavailableError(
+          `OAP of backend ${backend.cluster}/${backend.namespace}/${backend.name} at ${url} (${via}) did not answer: ${e.message}`,
+        );
+      }
+      throw e;
+    }
+
+    // peers called in other namespaces: read those too, so their calls resolve
+    const peers = new Set<string>();
+    for (const s of [...traffic.services, ...traffic.relations.flatMap(r => [{ name: r.sourceName }, { name: r.targetName }])]) {
+      const ns = parseK8sServiceName(s.name)?.namespace;
+      if (ns && !namespaces.has(ns)) peers.add(ns);
+    }
+    const extra = [...peers].sort().slice(0, this.options.maxPeerNamespaces ?? 20);
+    if (extra.length) {
+      try {
+        await read(extra);
+      } catch (e) {
+        // not fatal: their relations are then counted as unresolved
+        this.options.logger.warn(`topology of ${ref}: could not read peer namespaces ${extra.join(', ')}: ${errorMessage(e)}`);
+      }
+    }
+
+    const merged = mergeTopology(structuralGraph([...namespaces.values()]), trafficInputFromOap(traffic));
+    const graph = boundTopology(focusTopology(merged, seeds), this.options.bound ?? DEFAULT_TOPOLOGY_BOUND);
+    return { ...graph, entityRef: ref, cluster, backend, oap: { url, via }, warnings: traffic.warnings };
+  }
+
+  private oapClient(cluster: string, backend: BackendRef, kc: K8s.KubeConfig) {
+    const timeoutMs = this.options.oapTimeoutMs ?? 10_000;
+    // a configured URL belongs to the backend's cluster
+    const configured = this.options.oapUrl(backend.cluster);
+    if (configured) {
+      return { client: new OapClient({ baseUrl: configured, timeoutMs }), url: configured, via: 'url' as const };
+    }
+    const backendKc = backend.cluster === cluster ? kc : this.options.kubeConfig(backend.cluster);
+    const server = backendKc.getCurrentCluster()?.server;
+    if (!server) throw new ServiceUnavailableError(`cluster ${backend.cluster} has no API server URL to proxy OAP through`);
+    const url = serviceProxyUrl(server, backend.namespace, `${backend.name}-oap`, OAP_HTTP_PORT);
+    return { client: new OapClient({ baseUrl: url, timeoutMs, fetch: kubeFetch(backendKc) }), url, via: 'service-proxy' as const };
+  }
+}
+
+function normalizeRef(entityRef: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(entityRef));
+  } catch (e) {
+    throw new InputError(`invalid entity ref ${JSON.stringify(entityRef)}: ${(e as Error).message}`);
+  }
+}
