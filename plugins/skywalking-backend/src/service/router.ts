@@ -279,6 +279,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       res.status(400).json({ error: { name: 'InputError', message: err.message }, fields: err.fields });
       return;
     }
+    // express.json()'s SyntaxError would be answered as is: named SyntaxError and echoing the whole body
+    if (err?.type === 'entity.parse.failed') {
+      next(new InputError(`Request body is not valid JSON: ${err.message}`));
+      return;
+    }
     next(err);
   }) as express.ErrorRequestHandler);
 
