@@ -9,6 +9,7 @@
 import zlib from 'node:zlib';
 import {
   BoundTopologyOptions,
+  DEFAULT_TOPOLOGY_BOUND,
   StructuralGraph,
   TopologyGraph,
   boundTopology,
@@ -25,16 +26,8 @@ import {
   oapIds,
 } from '../packages/oap-double/src/traffic';
 
-/*
- * The endpoint's limits: a copy of DEFAULT_TOPOLOGY_BOUND in
- * plugins/skywalking-backend/src/topology/TopologyService.ts (not imported, so
- * the bench does not pull in the backend's Kubernetes and OAP clients). Keep
- * the two equal.
- */
-export const ENDPOINT_BOUND: BoundTopologyOptions = {
-  maxNodes: 2000,
-  maxEdges: 6000,
-};
+/** The endpoint's limits (TopologyService uses the same constant). */
+export const ENDPOINT_BOUND: BoundTopologyOptions = DEFAULT_TOPOLOGY_BOUND;
 
 const SERVICES = 1000;
 const NAMESPACES = 25;

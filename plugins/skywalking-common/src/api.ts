@@ -134,7 +134,12 @@ export interface TracingStatus {
 /** GET /topology: the merged graph of an entity (see ./topology for how it is built). */
 export interface TopologyResponse extends TopologyGraph {
   entityRef: string;
+  /** The cluster whose structure was read. */
+  cluster?: string;
+  /** The backend whose OAP reported the traffic. */
   backend?: BackendRef;
-  /** why traffic is missing, when the structure could be read but OAP could not */
+  /** How OAP was reached: a configured URL or the API server's service proxy. */
+  oap?: { url: string; via: 'url' | 'service-proxy' };
+  /** MQE expressions OAP could not answer. */
   warnings?: string[];
 }

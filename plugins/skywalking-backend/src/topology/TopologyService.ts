@@ -18,6 +18,7 @@ import {
   BackendRef,
   boundTopology,
   BoundTopologyOptions,
+  DEFAULT_TOPOLOGY_BOUND,
   entityBackendRef,
   entityWorkloadSelector,
   fetchKubernetesTraffic,
@@ -27,7 +28,7 @@ import {
   OapClient,
   OapError,
   parseK8sServiceName,
-  TopologyGraph,
+  TopologyResponse,
   trafficInputFromOap,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import type { TopologyOperations } from '../service/router';
@@ -39,15 +40,7 @@ import { readNamespaces, structuralGraph, NamespaceObjects } from './structure';
 export const OAP_HTTP_PORT = 12800;
 
 /** What the endpoint returns: the merged graph and where its parts came from. */
-export interface EntityTopology extends TopologyGraph {
-  entityRef: string;
-  cluster: string;
-  backend: BackendRef;
-  /** How OAP was reached: a configured URL or the API server's service proxy. */
-  oap: { url: string; via: 'url' | 'service-proxy' };
-  /** MQE expressions OAP could not answer. */
-  warnings: string[];
-}
+export type EntityTopology = TopologyResponse & Required<Pick<TopologyResponse, 'cluster' | 'backend' | 'oap' | 'warnings'>>;
 
 export interface TopologyServiceOptions {
   catalog: { getEntityByRef(ref: string, options: { credentials: BackstageCredentials }): Promise<Entity | undefined> };
@@ -68,8 +61,6 @@ export interface TopologyServiceOptions {
   now?: () => number;
 }
 
-/** The defaults keep a 1,000-service answer in the hundreds of kilobytes (see `npm run bench`). */
-export const DEFAULT_TOPOLOGY_BOUND: BoundTopologyOptions = { maxNodes: 2000, maxEdges: 6000 };
 
 export class TopologyService implements TopologyOperations {
   private readonly cache = new Map<string, { expires: number; value: Promise<EntityTopology> }>();

@@ -17,6 +17,16 @@ export interface BoundTopologyOptions {
   percentiles?: string[];
 }
 
+/**
+ * The limits the topology endpoint applies: a 1,000-service, 5,000-relation
+ * answer stays within a few hundred kilobytes (see `npm run bench`).
+ * @public
+ */
+export const DEFAULT_TOPOLOGY_BOUND: BoundTopologyOptions = {
+  maxNodes: 2000,
+  maxEdges: 6000,
+};
+
 const DEFAULT_PERCENTILES = ['p50', 'p95', 'p99'];
 
 const round = (v: number, decimals: number) => {
@@ -71,22 +81,40 @@ export function boundTopology(
   let nodes = graph.nodes;
   let droppedEdges = 0;
   let droppedNodes = 0;
-  if (options.maxEdges !== undefined && edges.length > options.maxEdges) {
-    const ranked = [...edges].sort(
+  // calls with the most traffic first, then structure edges
+  const rankedEdges = () =>
+    [...edges].sort(
       (a, b) =>
         Number(b.kind === 'call') - Number(a.kind === 'call') ||
         (b.metrics.cpm ?? 0) - (a.metrics.cpm ?? 0),
     );
-    const keep = new Set(ranked.slice(0, options.maxEdges).map(e => e.id));
+  if (options.maxEdges !== undefined && edges.length > options.maxEdges) {
+    const keep = new Set(
+      rankedEdges()
+        .slice(0, options.maxEdges)
+        .map(e => e.id),
+    );
     droppedEdges = edges.length - keep.size;
     edges = edges.filter(e => keep.has(e.id));
   }
   if (options.maxNodes !== undefined && nodes.length > options.maxNodes) {
-    const touched = new Set(edges.flatMap(e => [e.source, e.target]));
-    const ranked = [...nodes].sort(
-      (a, b) => Number(touched.has(b.id)) - Number(touched.has(a.id)),
-    );
-    const keep = new Set(ranked.slice(0, options.maxNodes).map(n => n.id));
+    // Greedy by edge rank: the busiest calls keep both their ends, so a cut
+    // never leaves the top traffic without its nodes; the rest of the budget
+    // goes to nodes that still have an edge, then to the others.
+    const max = options.maxNodes;
+    const keep = new Set<string>();
+    for (const e of rankedEdges()) {
+      const need = Number(!keep.has(e.source)) + Number(!keep.has(e.target));
+      if (need && keep.size + need <= max) {
+        keep.add(e.source);
+        keep.add(e.target);
+      }
+      if (keep.size >= max) break;
+    }
+    for (const n of nodes) {
+      if (keep.size >= max) break;
+      keep.add(n.id);
+    }
     droppedNodes = nodes.length - keep.size;
     nodes = nodes.filter(n => keep.has(n.id));
     const before = edges.length;
