@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bootstrapCluster, hasKubeContext } from './lib/cluster-bootstrap.mjs';
 import { startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
+import { stopOapDouble } from './lib/oap-double.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -25,13 +26,15 @@ if (useLocal) {
   console.log('[start] no kubeconfig context configured: starting the local control plane');
   const kubeconfigPath = startLocalCluster(stateDir);
   startedCluster = true;
-  const { configPath, server } = await bootstrapCluster({
+  const { configPath, server, oapDouble } = await bootstrapCluster({
     kubeconfigPath,
     clusterName: 'local',
     demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml')],
+    oapTraffic: path.join(root, 'examples/kubernetes/shop-traffic.json'),
     outDir: stateDir,
   });
   console.log(`[start] local cluster ${server} (kubeconfig ${kubeconfigPath})`);
+  console.log(`[start] topology traffic from the OAP TEST DOUBLE at ${oapDouble.url} (not OAP; see README to use a real OAP)`);
   configs.push(configPath);
 } else {
   console.log('[start] using the configured kubeconfig context / kubernetes config');
@@ -63,6 +66,7 @@ function shutdown(code) {
   } catch {
     // already gone
   }
+  if (startedCluster) stopOapDouble(stateDir);
   if (startedCluster && process.env.SWB_KEEP_CLUSTER !== '1') {
     try {
       stopLocalCluster(stateDir);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startPostgres, stopPostgres } from './postgres.mjs';
 import { startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
 import { bootstrapCluster } from './lib/cluster-bootstrap.mjs';
+import { stopOapDouble } from './lib/oap-double.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const artifacts = path.join(root, 'artifacts');
@@ -116,8 +117,10 @@ try {
         kubeconfigPath: env.SWB_TEST_KUBECONFIG,
         clusterName: 'local',
         demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml')],
+        oapTraffic: path.join(root, 'examples/kubernetes/shop-traffic.json'),
         outDir: e2eState,
       });
+      cleanups.push(async () => stopOapDouble(e2eState));
       const sqliteDir = fs.mkdtempSync(path.join(root, '.local-cluster/e2e-sqlite-'));
       const portal = spawn(
         'npx',

@@ -53,3 +53,18 @@ test('the tracing toggle injects the agent into a demo component\'s pods', async
   await page.getByText('SkyWalking tracing').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${shots}/tracing-card.png` });
 });
+
+test('the topology tab draws the demo component\'s services, pods and calls with metrics from the OAP double', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openAsGuest(page, '/catalog/default/component/shop-frontend/skywalking-topology');
+  // the structure comes from the local cluster, the calls from the OAP TEST DOUBLE
+  const card = page.getByText(/\d+ nodes, \d+ calls, \d+ unresolved relations/);
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  const [, nodes, calls] = /(\d+) nodes, (\d+) calls/.exec((await card.textContent()) ?? '') ?? [];
+  // frontend workload, pod(s) and Service, plus the orders Service it calls
+  expect(Number(nodes)).toBeGreaterThanOrEqual(4);
+  expect(Number(calls)).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId('sw-topology-graph').locator('canvas').first()).toBeVisible();
+  await expect(page.getByTestId('sw-topology-legend')).toContainText('service');
+  await page.screenshot({ path: `${shots}/topology-tab.png`, fullPage: true });
+});
