@@ -1,5 +1,5 @@
 import { ClusterUnreachableError } from '../clusters/ClusterRegistry';
-import { isNetworkError, phaseOf, renderBackendObjects } from './BackendService';
+import { isNetworkError, phaseOf, renderBackendObjects, roverCondition, roverOf } from './BackendService';
 
 describe('renderBackendObjects', () => {
   it('renders BanyanDB, OAPServer and UI custom objects for a default backend', () => {
@@ -21,6 +21,35 @@ describe('renderBackendObjects', () => {
         { name: 'SW_DATA_SOURCE_PASSWORD', valueFrom: { secretKeyRef: { name: 'pg-cred', key: 'password' } } },
       ]),
     );
+  });
+});
+
+describe('rover on a backend', () => {
+  const base = { name: 'sky', namespace: 'obs', cluster: 'c', version: '10.2.0' };
+  const oapOf = (rover?: { enabled?: boolean }) => renderBackendObjects({ ...base, rover }).find(o => o.kind === 'OAPServer')!;
+
+  it('records the asked-for rover on the OAPServer so a read gives it back, and nothing when not asked', () => {
+    expect(oapOf({ enabled: true }).metadata.annotations).toEqual({ 'skywalking-backstage.io/rover': '{"enabled":true}' });
+    expect(roverOf(oapOf({ enabled: true }))).toEqual({ enabled: true });
+    expect(roverOf(oapOf({ enabled: false }))).toEqual({ enabled: false });
+    expect(oapOf().metadata.annotations).toBeUndefined();
+    expect(roverOf(oapOf())).toBeUndefined();
+    // the custom objects themselves stay SWCK's: Rover objects are applied beside them
+    expect(renderBackendObjects({ ...base, rover: { enabled: true } }).map(o => o.kind)).toEqual(['BanyanDB', 'OAPServer', 'UI']);
+  });
+
+  it('reports RoverReady from the DaemonSet', () => {
+    const on = oapOf({ enabled: true });
+    const ds = (status: any, generation = 1) => ({ metadata: { generation }, status: { observedGeneration: 1, ...status } });
+    expect(roverCondition(oapOf(), undefined)).toBeUndefined();
+    expect(roverCondition(oapOf({ enabled: false }), undefined)).toBeUndefined();
+    expect(roverCondition(on, undefined)).toMatchObject({ type: 'RoverReady', status: 'False', reason: 'NotDeployed' });
+    expect(roverCondition(on, ds({ desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3 }))).toMatchObject({ status: 'True', reason: 'AllNodesReady', message: 'Rover ready on 3/3 nodes' });
+    expect(roverCondition(on, ds({ desiredNumberScheduled: 3, numberReady: 1 }))).toMatchObject({ status: 'False', reason: 'Progressing', message: 'Rover ready on 1/3 nodes' });
+    expect(roverCondition(on, ds({ desiredNumberScheduled: 0, numberReady: 0 }))).toMatchObject({ status: 'False', reason: 'Progressing' });
+    expect(roverCondition(on, ds({ desiredNumberScheduled: 3, numberReady: 3 }, 2))).toMatchObject({ status: 'False', reason: 'Progressing' });
+    // a DaemonSet left from before is still reported
+    expect(roverCondition(oapOf(), ds({ desiredNumberScheduled: 2, numberReady: 2 }))).toMatchObject({ status: 'True' });
   });
 });
 

@@ -8,6 +8,8 @@ import {
   ClusterSummary,
   EventSummary,
   PodSummary,
+  renderRover,
+  roverNames,
   SkyWalkingBackendSpec,
   StatusCondition,
   WriteResult,
@@ -26,6 +28,8 @@ const UPGRADE_MANAGER = 'skywalking-backstage-upgrade';
 export const PAUSED_ANNOTATION = 'skywalking-backstage.io/paused-replicas';
 /** the owner team recorded on the custom objects */
 export const OWNER_ANNOTATION = 'skywalking-backstage.io/owner';
+/** the spec's `rover` (JSON) recorded on the OAPServer, so a read gives back what was asked for */
+export const ROVER_ANNOTATION = 'skywalking-backstage.io/rover';
 
 type Obj = { apiVersion: string; kind: string; metadata: any; spec?: any; status?: any };
 
@@ -79,6 +83,8 @@ const MAX_OUTBOX_ATTEMPTS = 5;
 
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
 const DEFAULT_BANYANDB_VERSION = '0.8.0';
+/** the Rover DaemonSets the portal rendered (renderRover's labels) */
+const ROVER_SELECTOR = 'app.kubernetes.io/managed-by=skywalking-backstage,app.kubernetes.io/component=rover';
 
 /**
  * The SWCK custom objects of a portal backend spec: BanyanDB (or external
@@ -86,7 +92,7 @@ const DEFAULT_BANYANDB_VERSION = '0.8.0';
  */
 export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
   const labels = { 'app.kubernetes.io/managed-by': FIELD_MANAGER, 'app.kubernetes.io/part-of': spec.name };
-  const meta = (name: string) => ({
+  const meta = (name: string): { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } => ({
     name,
     namespace: spec.namespace,
     labels,
@@ -135,10 +141,12 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
       );
     }
   }
+  const oapMeta = meta(spec.name);
+  if (spec.rover !== undefined) oapMeta.annotations = { ...oapMeta.annotations, [ROVER_ANNOTATION]: JSON.stringify(spec.rover) };
   objects.push({
     apiVersion: SWCK_API_VERSION,
     kind: 'OAPServer',
-    metadata: meta(spec.name),
+    metadata: oapMeta,
     spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: spec.oap?.replicas ?? 1, config, service: { template: { type: 'ClusterIP' } } },
   });
   if (spec.ui?.enabled !== false) {
@@ -173,6 +181,42 @@ export function phaseOf(oap: Obj, ui?: Obj, storage?: Obj): BackendPhase {
   const uiReady = !ui || ((ui.status?.availableReplicas ?? 0) >= (ui.spec?.instances ?? 1) && condition(ui, 'Ready')?.status !== 'False');
   const storageReady = !storage || condition(storage, 'Ready')?.status === 'True';
   return oapReady && uiReady && storageReady ? 'Ready' : 'Progressing';
+}
+
+/** The `rover` a backend was created or updated with (recorded on its OAPServer). */
+export function roverOf(oap: Obj): SkyWalkingBackendSpec['rover'] | undefined {
+  const raw = oap.metadata?.annotations?.[ROVER_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RoverReady of a backend from its Rover DaemonSet: True when a pod is ready
+ * on every node it is scheduled to (and at least one); none when Rover is
+ * neither asked for nor deployed.
+ */
+export function roverCondition(oap: Obj, daemonSet?: { metadata?: any; status?: any }): StatusCondition | undefined {
+  const enabled = roverOf(oap)?.enabled === true;
+  if (!daemonSet) {
+    return enabled ? { type: 'RoverReady', status: 'False', reason: 'NotDeployed', message: 'the Rover DaemonSet does not exist (yet)' } : undefined;
+  }
+  const st = daemonSet.status ?? {};
+  const desired = st.desiredNumberScheduled ?? 0;
+  const ready = st.numberReady ?? 0;
+  const current = (st.observedGeneration ?? 0) >= (daemonSet.metadata?.generation ?? 0) && (st.updatedNumberScheduled ?? desired) >= desired;
+  if (desired > 0 && ready === desired && current) {
+    return { type: 'RoverReady', status: 'True', reason: 'AllNodesReady', message: `Rover ready on ${ready}/${desired} nodes` };
+  }
+  return {
+    type: 'RoverReady',
+    status: 'False',
+    reason: 'Progressing',
+    message: desired === 0 ? 'Rover is scheduled to no node yet' : `Rover ready on ${ready}/${desired} nodes${current ? '' : ', rollout in progress'}`,
+  };
 }
 
 /**
@@ -234,7 +278,7 @@ export class BackendService implements BackendOperations {
     }
   }
 
-  private summarize(cluster: string, oap: Obj, ui?: Obj, storage?: Obj): BackendSummary {
+  private summarize(cluster: string, oap: Obj, ui?: Obj, storage?: Obj, rover?: Obj): BackendSummary {
     const conditions: StatusCondition[] = (oap.status?.conditions ?? []).map((c: any) => ({
       type: c.type,
       status: c.status,
@@ -242,6 +286,8 @@ export class BackendService implements BackendOperations {
       message: c.message,
       lastTransitionTime: c.lastTransitionTime,
     }));
+    const roverReady = roverCondition(oap, rover);
+    if (roverReady) conditions.push(roverReady);
     return {
       cluster,
       namespace: oap.metadata.namespace,
@@ -263,9 +309,10 @@ export class BackendService implements BackendOperations {
     await Promise.all(
       this.o.clusters.names().map(async c => {
         try {
-          const [oaps, uis, dbs] = await Promise.all([this.listKind(c, 'OAPServer'), this.listKind(c, 'UI'), this.listKind(c, 'BanyanDB')]);
+          const [oaps, uis, dbs, rovers] = await Promise.all([this.listKind(c, 'OAPServer'), this.listKind(c, 'UI'), this.listKind(c, 'BanyanDB'), this.listRovers(c)]);
           const same = (a: Obj) => (b: Obj) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
-          for (const oap of oaps) out.push(this.summarize(c, oap, uis.find(same(oap)), dbs.find(same(oap))));
+          const roverOfOap = (a: Obj) => rovers.find(r => r.metadata.namespace === a.metadata.namespace && r.metadata.name === roverNames(a.metadata).daemonSet);
+          for (const oap of oaps) out.push(this.summarize(c, oap, uis.find(same(oap)), dbs.find(same(oap)), roverOfOap(oap)));
         } catch (e) {
           this.o.logger.warn(`listing backends in cluster ${c} failed: ${(e as Error).message}`);
         }
@@ -301,9 +348,30 @@ export class BackendService implements BackendOperations {
     }
   }
 
+  /** Rover DaemonSets of the portal's backends in a cluster (none when it cannot be listed). */
+  private async listRovers(cluster: string): Promise<Obj[]> {
+    try {
+      const list = await this.c(cluster).apps.listDaemonSetForAllNamespaces({ labelSelector: ROVER_SELECTOR });
+      return list.items as Obj[];
+    } catch (e) {
+      if (isNetworkError(e)) throw this.o.clusters.unreachable(cluster, e);
+      this.o.logger.warn(`listing Rover DaemonSets in cluster ${cluster} failed: ${(e as Error).message}`);
+      return [];
+    }
+  }
+
+  private async readRover(ref: BackendRef): Promise<Obj | undefined> {
+    try {
+      return (await this.c(ref.cluster).apps.readNamespacedDaemonSet({ namespace: ref.namespace, name: roverNames(ref).daemonSet })) as Obj;
+    } catch (e: any) {
+      if (e?.code === 404) return undefined;
+      throw isNetworkError(e) ? this.o.clusters.unreachable(ref.cluster, e) : e;
+    }
+  }
+
   /** One backend with its pods and recent events. */
   async get(ref: BackendRef): Promise<BackendDetail> {
-    const [oap, ui, db] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI'), this.read(ref, 'BanyanDB')]);
+    const [oap, ui, db, rover] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI'), this.read(ref, 'BanyanDB'), this.readRover(ref)]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
     const core = this.c(ref.cluster).core;
     const pods = await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `app.kubernetes.io/part-of=${ref.name}` });
@@ -333,7 +401,12 @@ export class BackendService implements BackendOperations {
       }))
       .sort((a, b) => new Date(a.lastSeen ?? 0).getTime() - new Date(b.lastSeen ?? 0).getTime())
       .slice(-50);
-    return { ...this.summarize(ref.cluster, oap, ui, db), pods: podSummaries, events, spec: { oap: oap.spec, ui: ui?.spec, banyandb: db?.spec } };
+    return {
+      ...this.summarize(ref.cluster, oap, ui, db, rover),
+      pods: podSummaries,
+      events,
+      spec: { oap: oap.spec, ui: ui?.spec, banyandb: db?.spec, rover: roverOf(oap) ?? { enabled: false } },
+    };
   }
 
   // ------------------------------------------------------------------ writes
@@ -362,16 +435,55 @@ export class BackendService implements BackendOperations {
     return { applied: false, queued: true, message: `${why}; the change is queued and will be applied when the cluster answers` };
   }
 
-  private async applyAll(cluster: string, objects: Obj[], fieldManager = FIELD_MANAGER) {
+  /** Server-side applies the objects in order; returns them as the API server answered. */
+  private async applyAll(cluster: string, objects: Obj[], fieldManager = FIELD_MANAGER): Promise<Obj[]> {
     const client = this.c(cluster).objects;
     const k8s = await loadK8s();
-    for (const o of objects) await client.patch(o as any, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
+    const applied: Obj[] = [];
+    for (const o of objects) applied.push((await client.patch(o as any, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply)) as Obj);
+    return applied;
+  }
+
+  /**
+   * Rover of a backend as its spec asks: applied, the namespaced objects owned
+   * by the just-applied OAPServer (garbage collected with it), or, when
+   * `removeIfDisabled`, deleted with its cluster-scoped RBAC.
+   */
+  private async syncRover(spec: SkyWalkingBackendSpec, applied: Obj[], removeIfDisabled: boolean) {
+    const oap = applied.find(o => o?.kind === 'OAPServer');
+    if (spec.rover?.enabled === true) {
+      const uid = oap?.metadata?.uid;
+      if (!uid) throw new Error(`the OAPServer ${spec.namespace}/${spec.name} has no uid after apply`);
+      const owner = { apiVersion: SWCK_API_VERSION, kind: 'OAPServer', name: spec.name, uid };
+      await this.applyAll(spec.cluster, renderRover(spec, { owner }));
+    } else if (removeIfDisabled) {
+      await this.deleteRover(spec);
+    }
+  }
+
+  /** Deletes a backend's Rover: DaemonSet and ServiceAccount, and the cluster-scoped RBAC no owner reference can remove. */
+  private async deleteRover(ref: BackendRef) {
+    const n = roverNames(ref);
+    const rbac = 'rbac.authorization.k8s.io/v1';
+    for (const o of [
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: n.daemonSet, namespace: ref.namespace } },
+      { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: n.clusterRoleBinding } },
+      { apiVersion: rbac, kind: 'ClusterRole', metadata: { name: n.clusterRole } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: n.serviceAccount, namespace: ref.namespace } },
+    ]) {
+      await this.c(ref.cluster)
+        .objects.delete(o, undefined, undefined, undefined, undefined, 'Background')
+        .catch((e: any) => {
+          if (e?.code !== 404) throw e;
+        });
+    }
   }
 
   private async doCreate(spec: SkyWalkingBackendSpec) {
     // the scaffolder offers new namespaces too
     const ns: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } };
-    await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
+    const applied = await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
+    await this.syncRover(spec, applied, false);
   }
 
   async create(spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
@@ -382,7 +494,9 @@ export class BackendService implements BackendOperations {
   private async doUpdate(ref: BackendRef, spec: SkyWalkingBackendSpec) {
     const full = { ...spec, ...ref };
     const objects = renderBackendObjects(full);
-    await this.applyAll(ref.cluster, objects);
+    const applied = await this.applyAll(ref.cluster, objects);
+    // Rover switched off (or never on): its DaemonSet and RBAC go; nothing is left behind
+    await this.syncRover(full, applied, true);
     // a component no longer in the spec (UI disabled, storage now external) goes
     const kinds = new Set(objects.map(o => o.kind));
     for (const kind of ['UI', 'BanyanDB']) {
@@ -463,6 +577,8 @@ export class BackendService implements BackendOperations {
   private async doDelete(ref: BackendRef) {
     // children go with their owners (garbage collection by ownerReferences)
     for (const kind of ['UI', 'OAPServer', 'BanyanDB']) await this.deleteKind(ref, kind);
+    // cluster-scoped RBAC has no namespaced owner: deleted here (the DaemonSet would also go by its owner)
+    await this.deleteRover(ref);
   }
 
   async delete(ref: BackendRef, actor: string): Promise<WriteResult> {

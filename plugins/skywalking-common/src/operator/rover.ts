@@ -21,7 +21,8 @@ import { MANAGED_BY } from './render';
 
 export const DEFAULT_ROVER_VERSION = '0.7.0';
 /** labels on every Rover object naming its backend (cluster-scoped RBAC is found and deleted by them) */
-export const ROVER_BACKEND_NAMESPACE_LABEL = 'skywalking-backstage.io/backend-namespace';
+export const ROVER_BACKEND_NAMESPACE_LABEL =
+  'skywalking-backstage.io/backend-namespace';
 export const ROVER_BACKEND_NAME_LABEL = 'skywalking-backstage.io/backend-name';
 
 /** The object a backend's namespaced Rover objects are owned by (its OAPServer custom object). */
@@ -33,7 +34,9 @@ export interface RoverOwner {
 }
 
 /** Names of a backend's Rover objects: cluster-scoped ones carry the namespace to be unique. */
-export function roverNames(spec: Pick<SkyWalkingBackendSpec, 'name' | 'namespace'>) {
+export function roverNames(
+  spec: Pick<SkyWalkingBackendSpec, 'name' | 'namespace'>,
+) {
   return {
     daemonSet: `${spec.name}-rover`,
     serviceAccount: `${spec.name}-rover`,
@@ -43,7 +46,9 @@ export function roverNames(spec: Pick<SkyWalkingBackendSpec, 'name' | 'namespace
 }
 
 /** gRPC address of the backend's OAP, as Rover's ROVER_BACKEND_ADDR */
-export function roverBackendAddress(spec: Pick<SkyWalkingBackendSpec, 'name' | 'namespace'>) {
+export function roverBackendAddress(
+  spec: Pick<SkyWalkingBackendSpec, 'name' | 'namespace'>,
+) {
   return `${spec.name}-oap.${spec.namespace}:11800`;
 }
 
@@ -54,7 +59,10 @@ export function roverBackendAddress(spec: Pick<SkyWalkingBackendSpec, 'name' | '
  * collection removes them with the backend; cluster-scoped RBAC cannot be
  * owned by a namespaced object and is labelled with the backend instead.
  */
-export function renderRover(spec: SkyWalkingBackendSpec, opts: { owner?: RoverOwner } = {}): KubeObject[] {
+export function renderRover(
+  spec: SkyWalkingBackendSpec,
+  opts: { owner?: RoverOwner } = {},
+): KubeObject[] {
   if (spec.rover?.enabled !== true) return [];
   const names = roverNames(spec);
   const version = spec.rover.version ?? DEFAULT_ROVER_VERSION;
@@ -66,29 +74,73 @@ export function renderRover(spec: SkyWalkingBackendSpec, opts: { owner?: RoverOw
     [ROVER_BACKEND_NAME_LABEL]: spec.name,
   };
   // not a controller reference: the reconcile engine prunes children it controls and does not render
-  const ownerReferences = opts.owner ? [{ ...opts.owner, controller: false }] : undefined;
-  const namespaced = (name: string) => ({ name, namespace: spec.namespace, labels, ...(ownerReferences ? { ownerReferences } : {}) });
-  const fromNode = { valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } };
-  const selector = { app: 'rover', 'app.kubernetes.io/part-of': spec.name, 'app.kubernetes.io/component': 'rover' };
+  const ownerReferences = opts.owner
+    ? [{ ...opts.owner, controller: false }]
+    : undefined;
+  const namespaced = (name: string) => ({
+    name,
+    namespace: spec.namespace,
+    labels,
+    ...(ownerReferences ? { ownerReferences } : {}),
+  });
+  const fromNode = {
+    valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } },
+  };
+  const selector = {
+    app: 'rover',
+    'app.kubernetes.io/part-of': spec.name,
+    'app.kubernetes.io/component': 'rover',
+  };
   return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: namespaced(names.serviceAccount) },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: namespaced(names.serviceAccount),
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: names.clusterRole, labels },
       // Kubernetes process discovery reads pods, their services and owners on every namespace
       rules: [
-        { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'endpoints', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: [''],
+          resources: ['pods', 'nodes', 'services', 'endpoints', 'namespaces'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        {
+          apiGroups: ['discovery.k8s.io'],
+          resources: ['endpointslices'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        {
+          apiGroups: ['apps'],
+          resources: [
+            'replicasets',
+            'deployments',
+            'statefulsets',
+            'daemonsets',
+          ],
+          verbs: ['get', 'list', 'watch'],
+        },
       ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
       metadata: { name: names.clusterRoleBinding, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: names.clusterRole },
-      subjects: [{ kind: 'ServiceAccount', name: names.serviceAccount, namespace: spec.namespace }],
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: names.clusterRole,
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: names.serviceAccount,
+          namespace: spec.namespace,
+        },
+      ],
     },
     {
       apiVersion: 'apps/v1',
@@ -96,9 +148,14 @@ export function renderRover(spec: SkyWalkingBackendSpec, opts: { owner?: RoverOw
       metadata: namespaced(names.daemonSet),
       spec: {
         selector: { matchLabels: selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: 1 },
+        },
         template: {
-          metadata: { labels: { ...selector, 'app.kubernetes.io/managed-by': MANAGED_BY } },
+          metadata: {
+            labels: { ...selector, 'app.kubernetes.io/managed-by': MANAGED_BY },
+          },
           spec: {
             serviceAccountName: names.serviceAccount,
             hostPID: true,
@@ -110,12 +167,24 @@ export function renderRover(spec: SkyWalkingBackendSpec, opts: { owner?: RoverOw
               {
                 name: 'rover',
                 image: `apache/skywalking-rover:${version}`,
-                securityContext: { privileged: true, capabilities: { add: ['SYS_PTRACE', 'SYS_ADMIN'] } },
+                securityContext: {
+                  privileged: true,
+                  capabilities: { add: ['SYS_PTRACE', 'SYS_ADMIN'] },
+                },
                 env: [
-                  { name: 'ROVER_BACKEND_ADDR', value: roverBackendAddress(spec) },
+                  {
+                    name: 'ROVER_BACKEND_ADDR',
+                    value: roverBackendAddress(spec),
+                  },
                   { name: 'ROVER_ACCESS_LOG_ACTIVE', value: 'true' },
-                  { name: 'ROVER_PROCESS_DISCOVERY_KUBERNETES_ACTIVE', value: 'true' },
-                  { name: 'ROVER_PROCESS_DISCOVERY_KUBERNETES_NODE_NAME', ...fromNode },
+                  {
+                    name: 'ROVER_PROCESS_DISCOVERY_KUBERNETES_ACTIVE',
+                    value: 'true',
+                  },
+                  {
+                    name: 'ROVER_PROCESS_DISCOVERY_KUBERNETES_NODE_NAME',
+                    ...fromNode,
+                  },
                   { name: 'NODE_NAME', ...fromNode },
                   { name: 'ROVER_HOST_PROC_MAPPING', value: '/host/proc' },
                   { name: 'ROVER_HOST_ETC_MAPPING', value: '/host/etc' },
@@ -123,15 +192,25 @@ export function renderRover(spec: SkyWalkingBackendSpec, opts: { owner?: RoverOw
                 ],
                 resources: { requests: { cpu: '100m', memory: '256Mi' } },
                 volumeMounts: [
-                  { name: 'host-proc', mountPath: '/host/proc', readOnly: true },
+                  {
+                    name: 'host-proc',
+                    mountPath: '/host/proc',
+                    readOnly: true,
+                  },
                   { name: 'host-etc', mountPath: '/host/etc', readOnly: true },
                   { name: 'sys', mountPath: '/sys', readOnly: true },
                 ],
               },
             ],
             volumes: [
-              { name: 'host-proc', hostPath: { path: '/proc', type: 'Directory' } },
-              { name: 'host-etc', hostPath: { path: '/etc', type: 'Directory' } },
+              {
+                name: 'host-proc',
+                hostPath: { path: '/proc', type: 'Directory' },
+              },
+              {
+                name: 'host-etc',
+                hostPath: { path: '/etc', type: 'Directory' },
+              },
               { name: 'sys', hostPath: { path: '/sys', type: 'Directory' } },
             ],
           },

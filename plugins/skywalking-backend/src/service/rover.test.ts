@@ -1,0 +1,311 @@
+import {
+  createTestNamespace,
+  eventually,
+  getSharedTestCluster,
+} from '@internal/local-cluster';
+import { ClusterRegistry } from '../clusters/ClusterRegistry';
+import { ensureSwckCrds } from '../clusters/crds';
+import { K8s, loadK8s } from '../clusters/k8s';
+import { OperatorEngine } from '../engine/OperatorEngine';
+import { BackendOutbox, BackendService, OutboxEntry } from './BackendService';
+
+jest.setTimeout(180_000);
+
+const logger: any = {
+  info: () => {},
+  warn: () => {},
+  debug: () => {},
+  error: () => {},
+  child: () => logger,
+};
+const CLUSTER = 'local';
+
+/** The plugin keeps its outbox in the database; nothing is queued here (the cluster answers). */
+class MemoryOutbox implements BackendOutbox {
+  entries: OutboxEntry[] = [];
+  async enqueue(cluster: string, op: OutboxEntry['op']) {
+    this.entries.push({ id: this.entries.length + 1, cluster, op });
+    return this.entries.length;
+  }
+  async pending(cluster: string) {
+    return this.entries.filter(e => e.cluster === cluster);
+  }
+  async markDone() {}
+  async markFailed() {}
+}
+
+let k8s: typeof K8s;
+let admin: K8s.KubeConfig;
+let ns: string;
+let backends: BackendService;
+let engine: OperatorEngine;
+
+const ref = () => ({ cluster: CLUSTER, namespace: ns, name: 'demo' });
+const spec = (rover: { enabled: boolean }) => ({
+  name: 'demo',
+  namespace: ns,
+  cluster: CLUSTER,
+  version: '10.2.0',
+  ui: { enabled: false },
+  rover,
+});
+const apps = () => admin.makeApiClient(k8s.AppsV1Api);
+const core = () => admin.makeApiClient(k8s.CoreV1Api);
+const rbac = () => admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+const gone = (read: () => Promise<unknown>) => async () =>
+  read().then(
+    () => false,
+    (e: any) => e?.code === 404,
+  );
+const roverNames = () => ({
+  ds: 'demo-rover',
+  cluster: `skywalking-rover-${ns}-demo`,
+});
+
+beforeAll(async () => {
+  const cluster = await getSharedTestCluster();
+  k8s = await loadK8s();
+  admin = new k8s.KubeConfig();
+  admin.loadFromString(cluster.kubeconfig);
+  const crds = await ensureSwckCrds(admin);
+  if (crds.failed.length)
+    throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
+  ns = await createTestNamespace('rover');
+  const registry = await ClusterRegistry.fromDefinitions(
+    [{ name: CLUSTER, kubeconfig: cluster.kubeconfig }],
+    logger,
+  );
+  backends = new BackendService({
+    clusters: registry,
+    outbox: new MemoryOutbox(),
+    logger,
+  });
+  // the reconcile engine runs beside: it must leave the Rover objects (not its controlled children) alone
+  engine = new OperatorEngine({
+    clusters: registry,
+    logger,
+    namespace: ns,
+    leaseNamespace: ns,
+    leaseDurationSeconds: 3,
+    renewIntervalMs: 500,
+    healthIntervalMs: 500,
+  });
+  await engine.start();
+  await eventually(
+    'engine leads',
+    async () => engine.isLeader(CLUSTER),
+    30_000,
+  );
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+describe('Rover of a backend on the local control plane', () => {
+  it('creating a backend with rover runs a privileged host-PID/host-network DaemonSet on every node, reported RoverReady', async () => {
+    // the SWCK CRDs become servable a moment after they are created
+    await eventually(
+      'backend created',
+      async () =>
+        (
+          await backends.create(spec({ enabled: true }), 'user:default/tester')
+        ).applied,
+    );
+
+    const ds = await apps().readNamespacedDaemonSet({
+      name: roverNames().ds,
+      namespace: ns,
+    });
+    const pod = ds.spec!.template.spec!;
+    expect(pod.hostPID).toBe(true);
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.containers[0].securityContext?.privileged).toBe(true);
+    expect(pod.containers[0].env).toContainEqual({
+      name: 'ROVER_BACKEND_ADDR',
+      value: `demo-oap.${ns}:11800`,
+    });
+    expect(pod.containers[0].env).toContainEqual({
+      name: 'ROVER_ACCESS_LOG_ACTIVE',
+      value: 'true',
+    });
+    expect(
+      ds.metadata!.managedFields!.some(
+        m => m.manager === 'skywalking-backstage' && m.operation === 'Apply',
+      ),
+    ).toBe(true);
+    const oap: any = await admin
+      .makeApiClient(k8s.CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group: 'operator.skywalking.apache.org',
+        version: 'v1alpha1',
+        namespace: ns,
+        plural: 'oapservers',
+        name: 'demo',
+      });
+    expect(ds.metadata!.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'OAPServer',
+        name: 'demo',
+        uid: oap.metadata.uid,
+        controller: false,
+      }),
+    ]);
+    expect(
+      (
+        await core().readNamespacedServiceAccount({
+          name: 'demo-rover',
+          namespace: ns,
+        })
+      ).metadata!.ownerReferences?.[0]?.uid,
+    ).toBe(oap.metadata.uid);
+    const binding = await rbac().readClusterRoleBinding({
+      name: roverNames().cluster,
+    });
+    expect(binding.subjects).toEqual([
+      expect.objectContaining({
+        kind: 'ServiceAccount',
+        name: 'demo-rover',
+        namespace: ns,
+      }),
+    ]);
+    expect(
+      (await rbac().readClusterRole({ name: roverNames().cluster })).metadata!
+        .labels,
+    ).toMatchObject({ 'skywalking-backstage.io/backend-namespace': ns });
+
+    // one Rover pod per (KWOK) node, Running and Ready
+    const nodes = (await core().listNode()).items.map(n => n.metadata!.name!);
+    const pods = await eventually(
+      'a ready Rover pod on every node',
+      async () => {
+        const list = await core().listNamespacedPod({
+          namespace: ns,
+          labelSelector: 'app=rover,app.kubernetes.io/part-of=demo',
+        });
+        const ready = list.items.filter(p =>
+          p.status?.conditions?.some(
+            c => c.type === 'Ready' && c.status === 'True',
+          ),
+        );
+        return ready.length === nodes.length ? ready : undefined;
+      },
+      90_000,
+    );
+    expect(pods.map(p => p.spec!.nodeName).sort()).toEqual([...nodes].sort());
+    expect(nodes.every(n => n.startsWith('kwok-node-'))).toBe(true);
+
+    const detail = await eventually(
+      'RoverReady True',
+      async () => {
+        const d = await backends.get(ref());
+        return d.conditions.find(c => c.type === 'RoverReady')?.status ===
+          'True'
+          ? d
+          : undefined;
+      },
+      60_000,
+    );
+    expect(detail.conditions.find(c => c.type === 'RoverReady')).toMatchObject({
+      reason: 'AllNodesReady',
+      message: `Rover ready on ${nodes.length}/${nodes.length} nodes`,
+    });
+    expect(detail.spec.rover).toEqual({ enabled: true });
+    expect(detail.pods.filter(p => p.component === 'rover')).toHaveLength(
+      nodes.length,
+    );
+    expect(
+      (await backends.list()).find(b => b.namespace === ns)?.conditions,
+    ).toContainEqual(
+      expect.objectContaining({ type: 'RoverReady', status: 'True' }),
+    );
+  });
+
+  it('the reconcile engine leaves the Rover objects, owned by the OAPServer but not controlled, in place', async () => {
+    await eventually('OAP Deployment reconciled', async () =>
+      apps().readNamespacedDeployment({ name: 'demo-oap', namespace: ns }),
+    );
+    await engine.engine(CLUSTER)!.idle(30_000);
+    const sa = await core().readNamespacedServiceAccount({
+      name: 'demo-rover',
+      namespace: ns,
+    });
+    expect(sa.metadata!.deletionTimestamp).toBeUndefined();
+    await apps().readNamespacedDaemonSet({
+      name: roverNames().ds,
+      namespace: ns,
+    });
+  });
+
+  it('an update with rover disabled removes the DaemonSet, its ServiceAccount and the cluster RBAC', async () => {
+    expect(
+      await backends.update(
+        ref(),
+        spec({ enabled: false }),
+        'user:default/tester',
+      ),
+    ).toEqual({ applied: true, queued: false });
+    const n = roverNames();
+    await eventually(
+      'DaemonSet gone',
+      gone(() => apps().readNamespacedDaemonSet({ name: n.ds, namespace: ns })),
+    );
+    await eventually(
+      'ServiceAccount gone',
+      gone(() =>
+        core().readNamespacedServiceAccount({ name: n.ds, namespace: ns }),
+      ),
+    );
+    await eventually(
+      'ClusterRole gone',
+      gone(() => rbac().readClusterRole({ name: n.cluster })),
+    );
+    await eventually(
+      'ClusterRoleBinding gone',
+      gone(() => rbac().readClusterRoleBinding({ name: n.cluster })),
+    );
+    await eventually(
+      'Rover pods gone',
+      async () =>
+        (
+          await core().listNamespacedPod({
+            namespace: ns,
+            labelSelector: 'app=rover',
+          })
+        ).items.length === 0,
+      60_000,
+    );
+    const detail = await backends.get(ref());
+    expect(detail.spec.rover).toEqual({ enabled: false });
+    expect(
+      detail.conditions.find(c => c.type === 'RoverReady'),
+    ).toBeUndefined();
+  });
+
+  it('deleting a backend with rover leaves no cluster RBAC behind', async () => {
+    await backends.update(
+      ref(),
+      spec({ enabled: true }),
+      'user:default/tester',
+    );
+    const n = roverNames();
+    await rbac().readClusterRole({ name: n.cluster });
+    await apps().readNamespacedDaemonSet({ name: n.ds, namespace: ns });
+    expect(await backends.delete(ref(), 'user:default/tester')).toEqual({
+      applied: true,
+      queued: false,
+    });
+    await eventually(
+      'ClusterRole gone',
+      gone(() => rbac().readClusterRole({ name: n.cluster })),
+    );
+    await eventually(
+      'ClusterRoleBinding gone',
+      gone(() => rbac().readClusterRoleBinding({ name: n.cluster })),
+    );
+    await eventually(
+      'DaemonSet gone',
+      gone(() => apps().readNamespacedDaemonSet({ name: n.ds, namespace: ns })),
+    );
+  });
+});
