@@ -28,6 +28,8 @@ const UPGRADE_MANAGER = 'skywalking-backstage-upgrade';
 export const PAUSED_ANNOTATION = 'skywalking-backstage.io/paused-replicas';
 /** the owner team recorded on the custom objects */
 export const OWNER_ANNOTATION = 'skywalking-backstage.io/owner';
+/** a node label no node carries: the paused Rover DaemonSet selects it, so it runs nowhere */
+export const ROVER_PAUSED_NODE_LABEL = 'skywalking-backstage.io/paused';
 /** the spec's `rover` (JSON) recorded on the OAPServer, so a read gives back what was asked for */
 export const ROVER_ANNOTATION = 'skywalking-backstage.io/rover';
 
@@ -530,7 +532,19 @@ export class BackendService implements BackendOperations {
     const saved = JSON.stringify({ oap: oap.spec?.instances ?? 1, ui: ui?.spec?.instances ?? 0 });
     const objects = [this.partial(ref, 'OAPServer', { instances: 0 }, { annotations: { [PAUSED_ANNOTATION]: saved } })];
     if (ui) objects.push(this.partial(ref, 'UI', { instances: 0 }));
+    // a DaemonSet has no replicas: Rover is paused by a node selector no node has
+    if (await this.readRover(ref)) objects.push(this.roverPause(ref, true));
     await this.applyAll(ref.cluster, objects, PAUSE_MANAGER);
+  }
+
+  /** The pause manager's share of the Rover DaemonSet: the unmatchable node selector, or nothing (released). */
+  private roverPause(ref: BackendRef, paused: boolean): Obj {
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: roverNames(ref).daemonSet, namespace: ref.namespace },
+      ...(paused ? { spec: { template: { spec: { nodeSelector: { [ROVER_PAUSED_NODE_LABEL]: 'true' } } } } } : {}),
+    };
   }
 
   /** Scales OAP and UI to zero, remembering their replicas. */
@@ -547,6 +561,8 @@ export class BackendService implements BackendOperations {
     // the pause manager gives up the annotation (omitted) and sets the saved replicas
     const objects = [this.partial(ref, 'OAPServer', { instances: saved.oap || 1 })];
     if (ui) objects.push(this.partial(ref, 'UI', { instances: saved.ui || 1 }));
+    // applying nothing for the DaemonSet releases the pause manager's node selector
+    if (await this.readRover(ref)) objects.push(this.roverPause(ref, false));
     await this.applyAll(ref.cluster, objects, PAUSE_MANAGER);
   }
 

@@ -7,7 +7,7 @@ import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { ensureSwckCrds } from '../clusters/crds';
 import { K8s, loadK8s } from '../clusters/k8s';
 import { OperatorEngine } from '../engine/OperatorEngine';
-import { BackendOutbox, BackendService, OutboxEntry } from './BackendService';
+import { BackendOutbox, BackendService, OutboxEntry, ROVER_PAUSED_NODE_LABEL } from './BackendService';
 
 jest.setTimeout(180_000);
 
@@ -235,6 +235,33 @@ describe('Rover of a backend on the local control plane', () => {
       name: roverNames().ds,
       namespace: ns,
     });
+  });
+
+  it('pausing a backend stops Rover on every node and resuming brings it back', async () => {
+    const n = roverNames();
+    const rover = () => apps().readNamespacedDaemonSet({ name: n.ds, namespace: ns });
+    const roverPods = async () =>
+      (await core().listNamespacedPod({ namespace: ns, labelSelector: 'app=rover' })).items.filter(
+        p => !p.metadata?.deletionTimestamp,
+      ).length;
+    const scheduledBefore = (await rover()).status?.desiredNumberScheduled ?? 0;
+    expect(scheduledBefore).toBeGreaterThan(0);
+
+    await backends.pause(ref(), 'user:default/tester');
+    expect((await rover()).spec?.template.spec?.nodeSelector).toEqual({ [ROVER_PAUSED_NODE_LABEL]: 'true' });
+    await eventually('no Rover pods while paused', async () => (await roverPods()) === 0, 60_000);
+    await eventually('RoverReady False while paused', async () => {
+      const c = (await backends.get(ref())).conditions.find(x => x.type === 'RoverReady');
+      return c?.status === 'False';
+    });
+
+    await backends.resume(ref(), 'user:default/tester');
+    expect((await rover()).spec?.template.spec?.nodeSelector).toBeUndefined();
+    await eventually('Rover pods back on every node', async () => (await roverPods()) === scheduledBefore, 60_000);
+    await eventually('RoverReady True after resume', async () => {
+      const c = (await backends.get(ref())).conditions.find(x => x.type === 'RoverReady');
+      return c?.status === 'True';
+    }, 60_000);
   });
 
   it('an update with rover disabled removes the DaemonSet, its ServiceAccount and the cluster RBAC', async () => {
