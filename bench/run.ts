@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { benchAdmission } from './admission';
 import { benchTopology } from './topology';
+import { benchTopologyLayout, LARGE_GRAPH_NODES } from './topologyLayout';
 
 const fmt = (n: number, d = 2) => n.toFixed(d);
 
@@ -35,6 +36,14 @@ async function main() {
     console.log(
       `ratio bounded/baseline: raw size ${fmt(d.rawBytes / b.rawBytes)}x, gzip size ${fmt(d.gzipBytes / b.gzipBytes)}x, serialize p50 ${fmt(d.serialize.p50 / b.serialize.p50)}x, total time p50 ${fmt(d.total.p50 / b.total.p50)}x, p95 ${fmt(d.total.p95 / b.total.p95)}x`,
     );
+  }
+  if (want('layout')) {
+    const rows = benchTopologyLayout();
+    const base = rows[0];
+    console.log(`\n## Topology tab layout (cytoscape headless, TopologyGraph's elements and layout: cose up to ${LARGE_GRAPH_NODES} nodes, concentric above; median of 5 after 1 warm-up)`);
+    console.log('| nodes | edges | layout | ms | ratio to first row |');
+    console.log('|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.nodes} | ${r.edges} | ${r.layout} | ${fmt(r.ms, 1)} | ${fmt(r.ms / base.ms)}x |`);
   }
 }
 

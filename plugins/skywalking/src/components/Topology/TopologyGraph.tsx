@@ -1,44 +1,9 @@
 import { useEffect, useRef } from 'react';
-import cytoscape, { Core, ElementDefinition } from 'cytoscape';
-import { TopologyResponse, TrafficMetrics } from '@skywalking-backstage/plugin-skywalking-common';
+import cytoscape, { Core } from 'cytoscape';
+import { TopologyResponse } from '@skywalking-backstage/plugin-skywalking-common';
+import { graphLayout, LARGE_GRAPH_NODES, toElements } from './elements';
 
-export const NODE_COLORS: Record<string, string> = {
-  service: '#1f77b4',
-  pod: '#2ca02c',
-  workload: '#9467bd',
-  ingress: '#ff7f0e',
-  external: '#7f7f7f',
-};
-
-function fmt(metrics?: TrafficMetrics): string {
-  if (metrics?.cpm === undefined) return '';
-  const p99 = metrics.percentilesMs?.p99;
-  return `${Math.round(metrics.cpm)} cpm${p99 !== undefined ? ` · p99 ${Math.round(p99)} ms` : ''}`;
-}
-
-/** Node metrics as rows for the details panel. */
-export function metricRows(m?: TrafficMetrics): Record<string, string> {
-  if (!m) return {};
-  const rows: Record<string, string> = {};
-  if (m.cpm !== undefined) rows['calls / min'] = m.cpm.toFixed(1);
-  if (m.latencyMs !== undefined) rows['avg latency'] = `${m.latencyMs.toFixed(1)} ms`;
-  for (const [p, v] of Object.entries(m.percentilesMs ?? {})) rows[`${p} latency`] = `${Number(v).toFixed(1)} ms`;
-  if (m.successRate !== undefined) rows['success rate'] = `${(m.successRate * 100).toFixed(2)} %`;
-  if (m.bytesInPerMin !== undefined) rows['bytes in / min'] = String(Math.round(m.bytesInPerMin));
-  if (m.bytesOutPerMin !== undefined) rows['bytes out / min'] = String(Math.round(m.bytesOutPerMin));
-  return rows;
-}
-
-export function toElements(t: TopologyResponse): ElementDefinition[] {
-  return [
-    ...t.nodes.map(n => ({
-      data: { id: n.id, label: n.name, kind: n.kind, color: NODE_COLORS[n.kind] ?? '#999' },
-    })),
-    ...t.edges.map(e => ({
-      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, label: e.kind === 'call' ? fmt(e.metrics) : '' },
-    })),
-  ];
-}
+export { metricRows, NODE_COLORS } from './elements';
 
 /**
  * Canvas-rendered graph (cytoscape): zoom and pan built in, and fast enough
@@ -56,7 +21,7 @@ export const TopologyGraph = ({
 
   useEffect(() => {
     if (!container.current) return undefined;
-    const large = topology.nodes.length > 300;
+    const large = topology.nodes.length > LARGE_GRAPH_NODES;
     const instance = cytoscape({
       container: container.current,
       elements: toElements(topology),
@@ -99,9 +64,7 @@ export const TopologyGraph = ({
         },
         { selector: ':selected', style: { 'border-width': 3, 'border-color': '#000' } },
       ],
-      layout: large
-        ? { name: 'concentric', animate: false }
-        : { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true },
+      layout: graphLayout(topology.nodes.length),
     });
     instance.on('tap', 'node', evt => onSelect(evt.target.id()));
     instance.on('tap', evt => {
