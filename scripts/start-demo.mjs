@@ -41,15 +41,21 @@ if (useLocal) {
 }
 
 const configArgs = configs.flatMap(c => ['--config', c]);
+// OpenTelemetry with the Prometheus exporter (:9464, SWB_METRICS_PORT; off with
+// SWB_METRICS=0), loaded before the backend as Backstage's tutorial does;
+// backstage-cli's --require applies to the backend process only (NODE_OPTIONS
+// would load it into the CLI and bundler processes too, each taking the port)
+const instrumentation = path.join(root, 'packages/backend/src/instrumentation.js');
+const requireArgs = process.env.SWB_METRICS === '0' ? [] : ['--require', instrumentation];
 const child = backendOnly
-  ? spawn('npx', ['backstage-cli', 'package', 'start', ...configArgs], {
+  ? spawn('npx', ['backstage-cli', 'package', 'start', ...configArgs, ...requireArgs], {
       cwd: path.join(root, 'packages/backend'),
       stdio: 'inherit',
       detached: true,
       // the backend serves the built app itself
       env: { ...process.env, APP_CONFIG_app_baseUrl: 'http://localhost:7007', APP_CONFIG_backend_cors_origin: 'http://localhost:7007', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
     })
-  : spawn('npx', ['backstage-cli', 'repo', 'start', ...configArgs], {
+  : spawn('npx', ['backstage-cli', 'repo', 'start', ...configArgs, ...requireArgs], {
       cwd: root,
       stdio: 'inherit',
       detached: true,

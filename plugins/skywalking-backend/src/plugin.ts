@@ -59,6 +59,7 @@ export const skywalkingPlugin = createBackendPlugin({
         operators.onReconcile(r =>
           metrics.onReconcile({ ...r, error: r.error ? String((r.error as Error).message ?? r.error) : undefined }),
         );
+        operators.onRetry(r => metrics.onRetry(r));
         metrics.setGaugeSources({
           queueDepth: () => Object.fromEntries(clusters.names().map(n => [n, operators.queueDepth(n)])),
           leader: () => Object.fromEntries(clusters.names().map(n => [n, operators.isLeader(n) ? 1 : 0])),

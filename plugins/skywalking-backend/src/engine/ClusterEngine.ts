@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { CustomObject, KubeObject } from '@skywalking-backstage/plugin-skywalking-common';
 import { K8s, loadK8s } from '../clusters/k8s';
 import { Applier, FIELD_MANAGER } from './apply';
@@ -33,7 +34,20 @@ export interface ClusterEngineOptions {
   resyncIntervalMs?: number;
   queue?: WorkQueueOptions;
   onReconcile?: (r: ReconcileRecord) => void;
+  /** a failed reconcile was queued again after a backoff */
+  onRetry?: (r: RetryRecord) => void;
 }
+
+/** A failed reconcile queued again, for metrics. */
+export interface RetryRecord {
+  kind: string;
+  cluster: string;
+  key: string;
+  attempt: number;
+  delayMs: number;
+}
+
+const tracer = trace.getTracer('skywalking-backstage');
 
 type Informer = K8s.Informer<any> & K8s.ObjectCache<any>;
 
@@ -83,8 +97,10 @@ export class ClusterEngine {
     this.queue = new WorkQueue(k => this.reconcile(k), {
       workers: 2,
       ...o.queue,
-      onRetry: (k, attempt, delayMs, error) =>
-        this.keyLogger(k).warn(`reconcile failed (attempt ${attempt}, retry in ${delayMs} ms): ${(error as Error)?.message ?? error}`),
+      onRetry: (k, attempt, delayMs, error) => {
+        this.keyLogger(k).warn(`reconcile failed (attempt ${attempt}, retry in ${delayMs} ms): ${(error as Error)?.message ?? error}`);
+        this.o.onRetry?.({ kind: parseKey(k).kind, cluster: this.o.cluster, key: k, attempt, delayMs });
+      },
     });
     this.queue.pause(); // until we lead
     this.applier = new Applier(o.kc, () => this.writes++);
@@ -125,8 +141,9 @@ export class ClusterEngine {
     return this.elector.isLeader();
   }
 
+  /** every line about one object carries its cluster, kind and key */
   private keyLogger(k: string) {
-    return this.o.logger.child({ cluster: this.o.cluster, key: k });
+    return this.o.logger.child({ cluster: this.o.cluster, kind: parseKey(k).kind, key: k });
   }
 
   readonly cache: CacheView = {
@@ -227,7 +244,23 @@ export class ClusterEngine {
     return this.queue.idle(timeoutMs);
   }
 
-  private async reconcile(k: string) {
+  /** One reconcile of a key, in a trace span (kind, cluster, key; error status when it fails). */
+  private reconcile(k: string): Promise<void> {
+    const attributes = { 'skywalking.kind': parseKey(k).kind, 'skywalking.cluster': this.o.cluster, 'skywalking.key': k };
+    return tracer.startActiveSpan('skywalking.reconcile', { attributes }, async span => {
+      try {
+        await this.reconcileKey(k);
+      } catch (e) {
+        span.recordException(e as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
+        throw e;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async reconcileKey(k: string) {
     if (!this.elector.isLeader()) return;
     const { kind, namespace, name } = parseKey(k);
     const def = KINDS.find(d => d.kind === kind);

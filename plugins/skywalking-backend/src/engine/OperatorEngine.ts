@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { ensureSwckCrds } from '../clusters/crds';
-import { ClusterEngine, ReconcileRecord } from './ClusterEngine';
+import { ClusterEngine, ReconcileRecord, RetryRecord } from './ClusterEngine';
 import { defaultIdentity } from './LeaderElector';
 import { detectSwckController } from './swck';
 
@@ -52,6 +52,7 @@ export class OperatorEngine {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new Map<string, number>();
   private readonly listeners: ((r: ReconcileRecord) => void)[] = [];
+  private readonly retryListeners: ((r: RetryRecord) => void)[] = [];
   private running = false;
   readonly identity: string;
   private drain?: (cluster: string) => Promise<number>;
@@ -67,6 +68,15 @@ export class OperatorEngine {
     return () => {
       const i = this.listeners.indexOf(cb);
       if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Registers a callback run when a failed reconcile is queued again (work queue retries); returns its removal. */
+  onRetry(cb: (r: RetryRecord) => void): () => void {
+    this.retryListeners.push(cb);
+    return () => {
+      const i = this.retryListeners.indexOf(cb);
+      if (i >= 0) this.retryListeners.splice(i, 1);
     };
   }
 
@@ -159,6 +169,15 @@ export class OperatorEngine {
             l(r);
           } catch {
             // a metrics hook must not break reconciliation
+          }
+        }
+      },
+      onRetry: r => {
+        for (const l of this.retryListeners) {
+          try {
+            l(r);
+          } catch {
+            // as above
           }
         }
       },

@@ -1,7 +1,7 @@
 export { OperatorEngine } from './OperatorEngine';
 export type { OperatorEngineOptions, ClusterOperatorState } from './OperatorEngine';
 export { ClusterEngine } from './ClusterEngine';
-export type { ClusterEngineOptions, ReconcileRecord } from './ClusterEngine';
+export type { ClusterEngineOptions, ReconcileRecord, RetryRecord } from './ClusterEngine';
 export { WorkQueue } from './WorkQueue';
 export type { WorkQueueOptions } from './WorkQueue';
 export { LeaderElector, defaultIdentity } from './LeaderElector';
