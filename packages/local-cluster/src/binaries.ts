@@ -9,6 +9,9 @@ const buildScript = path.resolve(__dirname, '../../../tools/local-cluster/build.
 /** KWOK's default stages (node initialize, heartbeat with lease, pod ready/complete/delete). */
 // eslint-disable-next-line no-restricted-syntax
 export const kwokStagesFile = path.resolve(__dirname, '../../../tools/local-cluster/kwok-stages.yaml');
+/** Our fault-injection stages (a pod labelled skywalking-backstage.io/fail-readiness=true turns not Ready), loaded after the defaults. */
+// eslint-disable-next-line no-restricted-syntax
+export const kwokFaultStagesFile = path.resolve(__dirname, '../../../tools/local-cluster/kwok-stages-faults.yaml');
 
 /**
  * Directory of the Go-built control plane binaries, building them on a cold

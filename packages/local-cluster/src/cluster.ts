@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadK8s } from './k8s';
-import { ensureBinaries, kwokStagesFile } from './binaries';
+import { ensureBinaries, kwokFaultStagesFile, kwokStagesFile } from './binaries';
 import { createCertificateAuthority, rsaKeyPair } from './pki';
 
 export interface LocalCluster {
@@ -16,9 +16,24 @@ export interface LocalCluster {
   kubeconfig: string;
   caPem: string;
   dataDir: string;
+  /** PID of each running component; updated when one is started again */
   pids: Record<string, number>;
+  /**
+   * Signals one component (SIGKILL by default: a crash) and resolves once it
+   * has exited. The rest of the control plane keeps running.
+   */
+  killComponent(name: ComponentName, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts a component that was killed or stopped again, with the arguments,
+   * ports and data it first ran with; resolves with its new PID once it is
+   * ready (etcd: /health, kube-apiserver: /readyz). stop() and the watchdog
+   * cover the new process.
+   */
+  startComponent(name: ComponentName): Promise<number>;
   stop(): Promise<void>;
 }
+
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 export interface StartOptions {
   /** fake KWOK nodes to create (default 3) */
@@ -191,14 +206,24 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
 
   const procs: ChildProcess[] = [];
   const pids: Record<string, number> = {};
+  const children = new Map<string, ChildProcess>();
+  const argsOf = new Map<string, string[]>();
   let reaperPid: number | undefined;
   const run = (name: string, args: string[]) => {
     const out = fs.openSync(f(`${name}.log`), 'a');
     const p = spawn(path.join(bin, name), args, { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     procs.push(p);
+    children.set(name, p);
+    argsOf.set(name, args);
     pids[name] = p.pid!;
     fs.writeFileSync(f('pids.json'), JSON.stringify(pids));
+    // a component that exited (killed, crashed) has no PID to signal later: its number may be reused
+    p.once('exit', () => {
+      if (pids[name] !== p.pid) return;
+      delete pids[name];
+      if (fs.existsSync(f('pids.json'))) fs.writeFileSync(f('pids.json'), JSON.stringify(pids));
+    });
     log(`started ${name} (pid ${p.pid})`);
     if (opts.stopWithProcess !== false && !reaperPid) {
       const reaper = spawn(process.execPath, ['-e', REAPER, String(process.pid), bin, f('pids.json'), ownsDataDir ? dataDir : ''], {
@@ -223,6 +248,43 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
     if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
 
+  const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+  const waitExit = (p: ChildProcess, timeoutMs: number) =>
+    new Promise<boolean>(resolve => {
+      if (exited(p)) {
+        resolve(true);
+        return;
+      }
+      const t = setTimeout(() => resolve(exited(p)), timeoutMs);
+      p.once('exit', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  // how each component is known to be up again after a restart
+  const readiness: Record<string, () => Promise<boolean>> = {};
+  const tls = { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+  readiness.etcd = async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok;
+  readiness['kube-apiserver'] = async () => (await httpsGet(`${server}/readyz`, tls)).status === 200;
+
+  const killComponent = async (name: ComponentName, signal: NodeJS.Signals = 'SIGKILL') => {
+    const p = children.get(name);
+    if (!p) throw new Error(`${name} was never started`);
+    if (exited(p)) return;
+    p.kill(signal);
+    if (!(await waitExit(p, 15_000))) throw new Error(`${name} (pid ${p.pid}) did not exit on ${signal}`);
+  };
+  const startComponent = async (name: ComponentName) => {
+    const old = children.get(name);
+    const args = argsOf.get(name);
+    if (!old || !args) throw new Error(`${name} was never started`);
+    if (!(await waitExit(old, 5_000))) throw new Error(`${name} still runs (pid ${old.pid}): kill it first`);
+    const p = run(name, args);
+    const check = readiness[name];
+    if (check) await waitFor(`${name} after restart`, check, 90_000, [p]);
+    return p.pid!;
+  };
+
   try {
     run('etcd', [
       '--name=local', `--data-dir=${f('etcd')}`,
@@ -231,7 +293,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       `--initial-cluster=local=http://127.0.0.1:${etcdPeerPort}`,
       '--unsafe-no-fsync', '--log-level=warn',
     ]);
-    await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, procs);
+    await waitFor('etcd', readiness.etcd, 30_000, procs);
 
     run('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
@@ -246,8 +308,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       `--cert-dir=${f('apiserver-certs')}`,
       '--v=1',
     ]);
-    const tls = { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
-    await waitFor('kube-apiserver /readyz', async () => (await httpsGet(`${server}/readyz`, tls)).status === 200, 90_000, procs);
+    await waitFor('kube-apiserver /readyz', readiness['kube-apiserver'], 90_000, procs);
 
     run('kube-controller-manager', [
       `--kubeconfig=${kubeconfigPath}`,
@@ -271,6 +332,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       `--cidr=${POD_CIDR}`,
       '--node-ip=10.240.0.1',
       `--config=${kwokStagesFile}`,
+      `--config=${kwokFaultStagesFile}`,
       // nodes heartbeat through Leases, as kubelet does: robust under CPU load
       '--node-lease-duration-seconds=40',
       '--server-address=127.0.0.1:0',
@@ -313,9 +375,9 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       return true;
     }, 60_000, procs);
     log(`local cluster ready at ${server}`);
-    return { server, kubeconfigPath, kubeconfig, caPem: ca.certPem, dataDir, pids, stop };
+    return { server, kubeconfigPath, kubeconfig, caPem: ca.certPem, dataDir, pids, killComponent, startComponent, stop };
   } catch (e) {
-    const logs = Object.keys(pids)
+    const logs = [...children.keys()]
       .map(n => `--- ${n}.log (tail)\n${fs.existsSync(f(`${n}.log`)) ? fs.readFileSync(f(`${n}.log`), 'utf8').split('\n').slice(-15).join('\n') : ''}`)
       .join('\n');
     await stop();

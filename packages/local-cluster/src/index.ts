@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { startLocalCluster, stopPids, freePort, SERVICE_CIDR, POD_CIDR } from './cluster';
-export type { LocalCluster, StartOptions } from './cluster';
+export type { ComponentName, LocalCluster, StartOptions } from './cluster';
 export { ensureBinaries } from './binaries';
 export { getSharedTestCluster, createTestNamespace, eventually } from './testing';
 export type { TestCluster } from './testing';
