@@ -81,3 +81,33 @@ export function createSkyWalkingMetrics(meterName = 'skywalking-backstage') {
 }
 
 export type SkyWalkingMetrics = ReturnType<typeof createSkyWalkingMetrics>;
+
+/** What observeOperator reads from the reconcile engine (OperatorEngine). */
+export interface ObservedOperator {
+  onReconcile(cb: (r: { cluster: string; kind: string; durationMs: number; writes: number; error?: unknown }) => void): unknown;
+  onRetry(cb: (r: { cluster: string; kind: string }) => void): unknown;
+  queueDepth(cluster: string): number;
+  isLeader(cluster: string): boolean;
+}
+
+/** What observeOperator reads from the cluster registry. */
+export interface ObservedClusters {
+  names(): string[];
+  summary(cluster: string): { reachable: boolean };
+}
+
+/**
+ * Connects the metrics to the operator: reconciles and work queue retries as
+ * they happen, queue depth, leadership and cluster reachability at collection
+ * time.
+ */
+export function observeOperator(m: SkyWalkingMetrics, operators: ObservedOperator, clusters: ObservedClusters) {
+  operators.onReconcile(r => m.onReconcile({ ...r, error: r.error ? String((r.error as Error).message ?? r.error) : undefined }));
+  operators.onRetry(r => m.onRetry(r));
+  const perCluster = (f: (cluster: string) => number) => () => Object.fromEntries(clusters.names().map(n => [n, f(n)]));
+  m.setGaugeSources({
+    queueDepth: perCluster(n => operators.queueDepth(n)),
+    leader: perCluster(n => (operators.isLeader(n) ? 1 : 0)),
+    reachable: perCluster(n => (clusters.summary(n).reachable ? 1 : 0)),
+  });
+}

@@ -10,7 +10,7 @@ import { BackendService, outboxFromStore } from './service/BackendService';
 import { createRouter } from './service/router';
 import { OperatorEngine } from './engine';
 import { JavaAgentController } from './operator/JavaAgentController';
-import { createSkyWalkingMetrics } from './metrics';
+import { createSkyWalkingMetrics, observeOperator } from './metrics';
 import { admissionMutator } from './tracing/admissionMutator';
 import { TracingService } from './tracing/TracingService';
 import { TopologyService } from './topology/TopologyService';
@@ -56,15 +56,7 @@ export const skywalkingPlugin = createBackendPlugin({
         });
         // a change kept while a cluster was unreachable is applied as soon as it answers again
         operators.setOutboxDrainer(c => backends.drainOutbox(c));
-        operators.onReconcile(r =>
-          metrics.onReconcile({ ...r, error: r.error ? String((r.error as Error).message ?? r.error) : undefined }),
-        );
-        operators.onRetry(r => metrics.onRetry(r));
-        metrics.setGaugeSources({
-          queueDepth: () => Object.fromEntries(clusters.names().map(n => [n, operators.queueDepth(n)])),
-          leader: () => Object.fromEntries(clusters.names().map(n => [n, operators.isLeader(n) ? 1 : 0])),
-          reachable: () => Object.fromEntries(clusters.names().map(n => [n, clusters.summary(n).reachable ? 1 : 0])),
-        });
+        observeOperator(metrics, operators, clusters);
         await operators.start();
 
         // JavaAgent records of injected pods, wherever our engine reconciles
