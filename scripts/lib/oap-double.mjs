@@ -25,13 +25,24 @@ async function freePort() {
 const matches = (selector, labels) =>
   selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
-/** Services of the namespaces with their Running pods (waits up to 90 s for pod IPs). */
+/**
+ * Services of the namespaces with their Running pods. Waits (up to 90 s)
+ * until every Deployment and StatefulSet there has all its replicas ready:
+ * right after the manifests are applied no pod exists yet.
+ */
 async function scenarioFromCluster(kc, k8s, namespaces, calls) {
   const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
   const deadline = Date.now() + 90_000;
   for (;;) {
     const services = [];
     let waiting = 0;
+    for (const namespace of namespaces) {
+      const [deps, sets] = await Promise.all([apps.listNamespacedDeployment({ namespace }), apps.listNamespacedStatefulSet({ namespace })]);
+      for (const w of [...deps.items, ...sets.items]) {
+        if ((w.status?.readyReplicas ?? 0) < (w.spec?.replicas ?? 1)) waiting++;
+      }
+    }
     for (const namespace of namespaces) {
       const [svcs, pods] = await Promise.all([core.listNamespacedService({ namespace }), core.listNamespacedPod({ namespace })]);
       for (const s of svcs.items) {

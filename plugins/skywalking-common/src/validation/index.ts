@@ -1,3 +1,0 @@
-export * from './crd';
-export * from './rules';
-export * from './backend';
