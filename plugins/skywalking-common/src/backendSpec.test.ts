@@ -1,4 +1,4 @@
-import { validateBackendSpec } from './backendSpec';
+import { oapReplicasOf, parseQuantity, splitOAPReplicas, validateBackendSpec } from './backendSpec';
 
 const ok = { name: 'shop-tracing', namespace: 'skywalking', cluster: 'local', version: '10.2.0', oap: { replicas: 2 }, storage: { type: 'banyandb' } };
 
@@ -30,6 +30,65 @@ describe('validateBackendSpec', () => {
     expect(errors).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
+  const sched = {
+    resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'type', operator: 'In', values: ['kwok'] }] }] } } },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'observability', effect: 'NoSchedule' }, { operator: 'Exists' }],
+    nodeSelector: { 'topology.kubernetes.io/zone': 'zone-1', disktype: 'ssd' },
+  };
+
+  it('accepts scheduling for OAP, UI and BanyanDB, role split by ratio or counts, and a UI Ingress', () => {
+    expect(
+      validateBackendSpec({
+        ...ok,
+        oap: { replicas: 3, ...sched, roleSplit: { enabled: true, receiverRatio: 0.67 } },
+        ui: { ...sched, ingress: { host: 'skywalking.example.com', ingressClassName: 'nginx' } },
+        storage: { type: 'banyandb', banyandb: sched },
+      }),
+    ).toEqual([]);
+    expect(validateBackendSpec({ ...ok, oap: { replicas: 4, roleSplit: { enabled: true, receivers: 3, aggregators: 1 } } })).toEqual([]);
+    expect(validateBackendSpec({ ...ok, oap: { roleSplit: { enabled: true, receivers: 2, aggregators: 1 } } })).toEqual([]);
+    expect(validateBackendSpec({ ...ok, oap: { replicas: 5, roleSplit: { enabled: true, aggregators: 2 } } })).toEqual([]);
+    // a switched-off split is not checked against the replicas
+    expect(validateBackendSpec({ ...ok, oap: { replicas: 1, roleSplit: { enabled: false } } })).toEqual([]);
+    expect(validateBackendSpec({ ...ok, ui: { ingress: { host: '*.sw.example.com' } } })).toEqual([]);
+  });
+
+  it.each([
+    [{ oap: { resources: { requests: { cpu: 'lots' } } } }, 'oap.resources.requests.cpu', /quantity/],
+    [{ oap: { resources: { requests: { memory: '8Gi' }, limits: { memory: '4Gi' } } } }, 'oap.resources.requests.memory', /more than the limit 4Gi/],
+    [{ oap: { resources: { request: { cpu: '1' } } } }, 'oap.resources.request', /not a known field/],
+    [{ oap: { resources: { requests: { 'bad key!': '1' } } } }, 'oap.resources.requests.bad key!', /label key/],
+    [{ oap: { affinity: { nodeAfinity: {} } } }, 'oap.affinity.nodeAfinity', /not a known field/],
+    [{ oap: { affinity: 'zone-1' } }, 'oap.affinity', /Affinity object/],
+    [{ oap: { tolerations: { key: 'a' } } }, 'oap.tolerations', /list/],
+    [{ ui: { tolerations: [{ key: 'a', operator: 'Maybe' }] } }, 'ui.tolerations[0].operator', /Exists or Equal/],
+    [{ ui: { tolerations: [{ key: 'a', operator: 'Exists', value: 'b' }] } }, 'ui.tolerations[0].value', /empty when operator is Exists/],
+    [{ ui: { tolerations: [{ value: 'b' }] } }, 'ui.tolerations[0].operator', /must be Exists when no key/],
+    [{ ui: { tolerations: [{ key: 'a', effect: 'Never' }] } }, 'ui.tolerations[0].effect', /NoSchedule/],
+    [{ ui: { tolerations: [{ key: 'a', effect: 'NoSchedule', tolerationSeconds: 30 }] } }, 'ui.tolerations[0].tolerationSeconds', /only for effect NoExecute/],
+    [{ ui: { nodeSelector: { disktype: 'ssd and fast' } } }, 'ui.nodeSelector.disktype', /label value/],
+    [{ ui: { nodeSelector: ['disktype=ssd'] } }, 'ui.nodeSelector', /object/],
+    [{ storage: { type: 'banyandb', banyandb: { nodeSelector: { zone: 5 } } } }, 'storage.banyandb.nodeSelector.zone', /label value/],
+    [{ ui: { ingress: { host: 'https://sw.example.com' } } }, 'ui.ingress.host', /host name/],
+    [{ ui: { ingress: { host: 'sw.example.com', className: 'nginx' } } }, 'ui.ingress.className', /not a known field/],
+    [{ ui: { ingress: { host: 'sw.example.com', ingressClassName: 'Nginx' } } }, 'ui.ingress.ingressClassName', /IngressClass/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, receiverRatio: 1 } } }, 'oap.roleSplit.receiverRatio', /between 0 and 1/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, receiverRatio: 0 } } }, 'oap.roleSplit.receiverRatio', /between 0 and 1/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: 'yes' } } }, 'oap.roleSplit.enabled', /true or false/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, receivers: 2, aggregators: 2 } } }, 'oap.roleSplit', /add up to oap.replicas \(3\)/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, receivers: 3 } } }, 'oap.roleSplit.receivers', /less than oap.replicas/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, aggregators: 0 } } }, 'oap.roleSplit.aggregators', /1 to 100/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, receiverRatio: 0.5, receivers: 2 } } }, 'oap.roleSplit', /either receiverRatio or receivers/],
+    [{ oap: { replicas: 1, roleSplit: { enabled: true } } }, 'oap.replicas', /at least 2 with role split/],
+    [{ oap: { roleSplit: { enabled: true } } }, 'oap.replicas', /at least 2 with role split/],
+    [{ oap: { replicas: 3, roleSplit: { enabled: true, ratio: 0.5 } } }, 'oap.roleSplit.ratio', /not a known field/],
+    [{ oap: { roleSplit: true } }, 'oap.roleSplit', /object/],
+  ])('rejects %j at %s', (patch, path, message) => {
+    const errors = validateBackendSpec({ ...ok, ...patch });
+    expect(errors).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
   it('reports every problem at once', () => {
     const errors = validateBackendSpec({ name: 'X', namespace: '', version: 'v1' });
     expect(errors.map(e => e.path).sort()).toEqual(['cluster', 'name', 'namespace', 'version']);
@@ -37,5 +96,38 @@ describe('validateBackendSpec', () => {
 
   it('rejects a spec that is not an object', () => {
     expect(validateBackendSpec('oap')).toEqual([{ path: '', message: 'spec must be an object' }]);
+  });
+});
+
+describe('splitOAPReplicas', () => {
+  it.each([
+    [3, { receiverRatio: 0.67 }, 2, 1],
+    [6, { receiverRatio: 0.67 }, 4, 2],
+    [2, { receiverRatio: 0.9 }, 1, 1],
+    [10, { receiverRatio: 0.05 }, 1, 9],
+    [4, {}, 2, 2],
+    [4, { receivers: 3, aggregators: 1 }, 3, 1],
+    // scaled away from the counts: their ratio
+    [8, { receivers: 3, aggregators: 1 }, 6, 2],
+    [5, { aggregators: 2 }, 3, 2],
+    [5, { receivers: 4 }, 4, 1],
+    [3, { receivers: 4 }, 2, 1],
+    [0, { receiverRatio: 0.67 }, 0, 0],
+  ])('splits %i replicas by %j into %i Receivers and %i Aggregators', (total, split, receivers, aggregators) => {
+    expect(splitOAPReplicas(total, { enabled: true, ...split })).toEqual({ receivers, aggregators });
+  });
+
+  it('takes the OAP replicas from the spec, or from both counts', () => {
+    expect(oapReplicasOf({})).toBe(1);
+    expect(oapReplicasOf({ oap: { replicas: 4 } })).toBe(4);
+    expect(oapReplicasOf({ oap: { roleSplit: { enabled: true, receivers: 2, aggregators: 1 } } })).toBe(3);
+    expect(oapReplicasOf({ oap: { roleSplit: { enabled: false, receivers: 2, aggregators: 1 } } })).toBe(1);
+  });
+
+  it('parses quantities to compare requests with limits', () => {
+    expect(parseQuantity('500m')).toBe(0.5);
+    expect(parseQuantity('2Gi')).toBe(2 * 2 ** 30);
+    expect(parseQuantity('1e3')).toBe(1000);
+    expect(parseQuantity('lots')).toBeNaN();
   });
 });

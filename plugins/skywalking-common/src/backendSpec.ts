@@ -1,16 +1,43 @@
 import { FieldError } from './api';
 
+/** Where and with what the pods of a component run: core/v1 fields, copied into its pod template. */
+export interface PodScheduling {
+  /** core/v1 ResourceRequirements of the main container, e.g. { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } } */
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** core/v1 Affinity; replaces the default spreading of the pods over nodes */
+  affinity?: { nodeAffinity?: Record<string, any>; podAffinity?: Record<string, any>; podAntiAffinity?: Record<string, any> };
+  /** core/v1 Tolerations */
+  tolerations?: { key?: string; operator?: 'Exists' | 'Equal'; value?: string; effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute'; tolerationSeconds?: number }[];
+  nodeSelector?: Record<string, string>;
+}
+
+/**
+ * OAP's role split (SW_CORE_ROLE): Receivers take agent data and do L1
+ * aggregation, Aggregators do L2 aggregation, persistence and alarms; each
+ * role its own Deployment. The OAP replicas are split by `receiverRatio`
+ * (default 0.5), or by the explicit counts.
+ */
+export interface OAPRoleSplit {
+  enabled?: boolean;
+  /** share of the OAP replicas that are Receivers, 0 < ratio < 1 */
+  receiverRatio?: number;
+  /** Receiver replicas; with `aggregators` too, their sum is the OAP replicas */
+  receivers?: number;
+  /** Aggregator replicas */
+  aggregators?: number;
+}
+
 /** The portal's description of one SkyWalking backend; the operator expands it into SWCK objects. */
 export interface SkyWalkingBackendSpec {
   name: string;
   namespace: string;
   cluster: string;
   version: string;
-  oap?: { replicas?: number; config?: { name: string; value?: string }[] };
-  ui?: { enabled?: boolean; replicas?: number };
+  oap?: PodScheduling & { replicas?: number; config?: { name: string; value?: string }[]; roleSplit?: OAPRoleSplit };
+  ui?: PodScheduling & { enabled?: boolean; replicas?: number; ingress?: { host: string; ingressClassName?: string } };
   storage?: {
     type: StorageType;
-    banyandb?: { version?: string; storageSize?: string };
+    banyandb?: PodScheduling & { version?: string; storageSize?: string };
     external?: { address?: string; secretName?: string; database?: string };
   };
   /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
@@ -44,6 +71,166 @@ function int(errors: FieldError[], path: string, v: unknown, min: number, max: n
   }
 }
 
+/** The default share of Receivers when role split is on and neither ratio nor counts are given. */
+export const DEFAULT_RECEIVER_RATIO = 0.5;
+
+/**
+ * Splits `total` OAP replicas into Receivers and Aggregators. Both counts
+ * given and adding up to the total: those; both given otherwise (the backend
+ * was scaled): their ratio. One count given: it stays, the other role takes
+ * the rest. Else the ratio, rounded. Each role keeps at least one replica
+ * while the total allows (0 stays 0: a paused backend).
+ */
+export function splitOAPReplicas(total: number, split: OAPRoleSplit): { receivers: number; aggregators: number } {
+  const t = Math.max(0, Math.floor(total));
+  if (t < 2) return { receivers: t, aggregators: 0 };
+  const clamp = (receivers: number) => Math.min(t - 1, Math.max(1, receivers));
+  const { receivers: r, aggregators: a } = split;
+  let receivers: number;
+  if (r !== undefined && a !== undefined) receivers = r + a === t ? r : Math.round((t * r) / (r + a));
+  else if (r !== undefined) receivers = r;
+  else if (a !== undefined) receivers = t - a;
+  else receivers = Math.round(t * (split.receiverRatio ?? DEFAULT_RECEIVER_RATIO));
+  receivers = clamp(receivers);
+  return { receivers, aggregators: t - receivers };
+}
+
+/** The OAP replicas a spec asks for: `oap.replicas`, else the sum of both role counts, else 1. */
+export function oapReplicasOf(spec: Pick<SkyWalkingBackendSpec, 'oap'>): number {
+  const rs = spec.oap?.roleSplit;
+  if (spec.oap?.replicas !== undefined) return spec.oap.replicas;
+  if (rs?.enabled && rs.receivers !== undefined && rs.aggregators !== undefined) return rs.receivers + rs.aggregators;
+  return 1;
+}
+
+const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** apimachinery resource.Quantity (non-negative): 500m, 2Gi, 1.5, 1e3 */
+const RESOURCE_QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+const QUANTITY_SUFFIX: Record<string, number> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** Numeric value of a valid quantity (NaN otherwise), for comparing requests with limits. */
+export function parseQuantity(q: string): number {
+  const m = /^(\d+(?:\.\d*)?|\.\d+)(.*)$/.exec(q);
+  if (!m || !RESOURCE_QUANTITY.test(q)) return NaN;
+  const n = parseFloat(m[1]);
+  if (/^[eE]/.test(m[2])) return n * 10 ** Number(m[2].slice(1));
+  return n * QUANTITY_SUFFIX[m[2]];
+}
+
+function unknownKeys(errors: FieldError[], path: string, o: Record<string, any>, keys: string[]) {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) errors.push({ path: `${path}.${k}`, message: `is not a known field (known: ${keys.join(', ')})` });
+}
+
+function stringMap(errors: FieldError[], path: string, v: unknown, value: (v: unknown) => string | undefined) {
+  if (!isObject(v)) {
+    errors.push({ path, message: 'must be an object of key to value' });
+    return;
+  }
+  for (const [k, val] of Object.entries(v)) {
+    if (k.length > 316 || !QUALIFIED_NAME.test(k)) errors.push({ path: `${path}.${k}`, message: `"${k}" is not a label key such as kubernetes.io/os or disktype` });
+    else {
+      const m = value(val);
+      if (m) errors.push({ path: `${path}.${k}`, message: m });
+    }
+  }
+}
+
+const labelValue = (v: unknown) => (typeof v === 'string' && v.length <= 63 && LABEL_VALUE.test(v) ? undefined : `${JSON.stringify(v)} is not a label value (at most 63 letters, digits, "-", "_", ".")`);
+
+/** resources, affinity, tolerations and nodeSelector of one component, each problem with its path. */
+function scheduling(errors: FieldError[], path: string, o: Record<string, any>) {
+  if (o.resources !== undefined) {
+    const r = o.resources;
+    if (!isObject(r)) errors.push({ path: `${path}.resources`, message: 'must be an object with requests and/or limits' });
+    else {
+      unknownKeys(errors, `${path}.resources`, r, ['requests', 'limits']);
+      for (const kind of ['requests', 'limits']) {
+        if (r[kind] === undefined) continue;
+        stringMap(errors, `${path}.resources.${kind}`, r[kind], q =>
+          typeof q === 'string' && q.length <= 64 && RESOURCE_QUANTITY.test(q) ? undefined : `${JSON.stringify(q)} is not a Kubernetes quantity such as 500m, 2Gi or 1`,
+        );
+      }
+      if (isObject(r.requests) && isObject(r.limits)) {
+        for (const [name, req] of Object.entries(r.requests)) {
+          const lim = r.limits[name];
+          if (typeof req === 'string' && typeof lim === 'string' && parseQuantity(req) > parseQuantity(lim)) {
+            errors.push({ path: `${path}.resources.requests.${name}`, message: `${req} is more than the limit ${lim}` });
+          }
+        }
+      }
+    }
+  }
+  if (o.affinity !== undefined) {
+    if (!isObject(o.affinity)) errors.push({ path: `${path}.affinity`, message: 'must be a core/v1 Affinity object' });
+    else {
+      unknownKeys(errors, `${path}.affinity`, o.affinity, ['nodeAffinity', 'podAffinity', 'podAntiAffinity']);
+      for (const [k, v] of Object.entries(o.affinity)) if (!isObject(v)) errors.push({ path: `${path}.affinity.${k}`, message: 'must be an object' });
+    }
+  }
+  if (o.tolerations !== undefined) {
+    if (!Array.isArray(o.tolerations)) errors.push({ path: `${path}.tolerations`, message: 'must be a list of tolerations' });
+    else {
+      o.tolerations.forEach((t: unknown, i: number) => {
+        const tp = `${path}.tolerations[${i}]`;
+        if (!isObject(t)) {
+          errors.push({ path: tp, message: 'must be an object with key, operator, value, effect' });
+          return;
+        }
+        unknownKeys(errors, tp, t, ['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
+        if (t.key !== undefined && (typeof t.key !== 'string' || !QUALIFIED_NAME.test(t.key))) errors.push({ path: `${tp}.key`, message: `${JSON.stringify(t.key)} is not a taint key` });
+        if (t.operator !== undefined && t.operator !== 'Exists' && t.operator !== 'Equal') errors.push({ path: `${tp}.operator`, message: 'must be Exists or Equal' });
+        if (t.operator === 'Exists' && t.value) errors.push({ path: `${tp}.value`, message: 'must be empty when operator is Exists' });
+        if (t.key === undefined && t.operator !== 'Exists') errors.push({ path: `${tp}.operator`, message: 'must be Exists when no key is given (tolerates every taint)' });
+        if (t.value !== undefined) {
+          const m = labelValue(t.value);
+          if (m) errors.push({ path: `${tp}.value`, message: m });
+        }
+        if (t.effect !== undefined && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)) {
+          errors.push({ path: `${tp}.effect`, message: 'must be NoSchedule, PreferNoSchedule or NoExecute' });
+        }
+        if (t.tolerationSeconds !== undefined) {
+          if (!Number.isInteger(t.tolerationSeconds)) errors.push({ path: `${tp}.tolerationSeconds`, message: 'must be a whole number of seconds' });
+          else if (t.effect !== 'NoExecute') errors.push({ path: `${tp}.tolerationSeconds`, message: 'is only for effect NoExecute' });
+        }
+      });
+    }
+  }
+  if (o.nodeSelector !== undefined) stringMap(errors, `${path}.nodeSelector`, o.nodeSelector, labelValue);
+}
+
+function roleSplit(errors: FieldError[], oap: Record<string, any>) {
+  const r = oap.roleSplit;
+  if (!isObject(r)) {
+    errors.push({ path: 'oap.roleSplit', message: 'must be an object such as { "enabled": true, "receiverRatio": 0.67 }' });
+    return;
+  }
+  unknownKeys(errors, 'oap.roleSplit', r, ['enabled', 'receiverRatio', 'receivers', 'aggregators']);
+  if (r.enabled !== undefined && typeof r.enabled !== 'boolean') errors.push({ path: 'oap.roleSplit.enabled', message: 'must be true or false' });
+  if (r.receiverRatio !== undefined && (typeof r.receiverRatio !== 'number' || !(r.receiverRatio > 0 && r.receiverRatio < 1))) {
+    errors.push({ path: 'oap.roleSplit.receiverRatio', message: 'must be a number between 0 and 1 (exclusive): the share of Receiver replicas' });
+  }
+  int(errors, 'oap.roleSplit.receivers', r.receivers, 1, 100);
+  int(errors, 'oap.roleSplit.aggregators', r.aggregators, 1, 100);
+  const counts = r.receivers !== undefined || r.aggregators !== undefined;
+  if (r.receiverRatio !== undefined && counts) errors.push({ path: 'oap.roleSplit', message: 'give either receiverRatio or receivers/aggregators, not both' });
+  if (r.enabled !== true || errors.some(e => e.path.startsWith('oap.roleSplit') || e.path === 'oap.replicas')) return;
+  const total = oapReplicasOf({ oap } as SkyWalkingBackendSpec);
+  if (r.receivers !== undefined && r.aggregators !== undefined && oap.replicas !== undefined && r.receivers + r.aggregators !== total) {
+    errors.push({ path: 'oap.roleSplit', message: `receivers (${r.receivers}) and aggregators (${r.aggregators}) must add up to oap.replicas (${total})` });
+  } else if (total < 2) {
+    errors.push({ path: 'oap.replicas', message: `must be at least 2 with role split (one Receiver and one Aggregator), got ${total}` });
+  } else if ((r.receivers ?? r.aggregators ?? 0) >= total) {
+    const which = r.receivers !== undefined ? 'receivers' : 'aggregators';
+    errors.push({ path: `oap.roleSplit.${which}`, message: `must be less than oap.replicas (${total}): the other role needs at least one replica` });
+  }
+}
+
 /**
  * Every problem of a backend spec, each with its field path, so the API can
  * answer 400 with all of them at once and forms can point at the fields.
@@ -63,6 +250,24 @@ export function validateBackendSpec(input: unknown): FieldError[] {
   }
   int(errors, 'oap.replicas', s.oap?.replicas, 0, 100);
   int(errors, 'ui.replicas', s.ui?.replicas, 0, 20);
+  for (const [path, part] of [['oap', s.oap], ['ui', s.ui], ['storage.banyandb', s.storage?.banyandb]] as const) {
+    if (part === undefined) continue;
+    if (!isObject(part)) errors.push({ path, message: 'must be an object' });
+    else scheduling(errors, path, part);
+  }
+  if (isObject(s.oap) && s.oap.roleSplit !== undefined) roleSplit(errors, s.oap);
+  if (isObject(s.ui) && s.ui.ingress !== undefined) {
+    const ing = s.ui.ingress;
+    if (!isObject(ing)) errors.push({ path: 'ui.ingress', message: 'must be an object such as { "host": "skywalking.example.com" }' });
+    else {
+      unknownKeys(errors, 'ui.ingress', ing, ['host', 'ingressClassName']);
+      const host = typeof ing.host === 'string' ? ing.host.replace(/^\*\./, '') : undefined;
+      if (!host || host.length > 253 || !DNS1123_SUBDOMAIN.test(host)) errors.push({ path: 'ui.ingress.host', message: `${JSON.stringify(ing.host ?? null)} is not a host name such as skywalking.example.com` });
+      if (ing.ingressClassName !== undefined && (typeof ing.ingressClassName !== 'string' || ing.ingressClassName.length > 253 || !DNS1123_SUBDOMAIN.test(ing.ingressClassName))) {
+        errors.push({ path: 'ui.ingress.ingressClassName', message: `${JSON.stringify(ing.ingressClassName)} is not an IngressClass name` });
+      }
+    }
+  }
   for (const [i, c] of (Array.isArray(s.oap?.config) ? s.oap.config : []).entries()) {
     if (!c || typeof c.name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(c.name)) {
       errors.push({ path: `oap.config[${i}].name`, message: 'must be an environment variable name (A-Z, 0-9, _)' });

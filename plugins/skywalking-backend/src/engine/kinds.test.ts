@@ -97,6 +97,29 @@ describe('status', () => {
   });
 });
 
+describe('status of a split OAPServer', () => {
+  it('is Ready only when both the Receiver and the Aggregator Deployments are available', () => {
+    const oap = cr('OAPServer', 'sky', { version: '10.2.0', instances: 3 }, { annotations: { 'skywalking-backstage.io/role-split': '{"enabled":true,"receiverRatio":0.67}' } });
+    const def = KINDS.find(k => k.kind === 'OAPServer')!;
+    const d = (name: string, replicas: number, available: number) => ({ metadata: { name, namespace: 'ns', generation: 1 }, spec: { replicas }, status: { observedGeneration: 1, availableReplicas: available, updatedReplicas: replicas } });
+    // the Mixed Deployment of before the split does not count
+    const creating = def.status(oap, cacheOf({ Deployment: [d('sky-oap', 3, 3), d('sky-oap-receiver', 2, 2)] }), new Date());
+    expect(creating.conditions[0]).toMatchObject({ status: 'False', reason: 'Creating' });
+    const half = def.status(oap, cacheOf({ Deployment: [d('sky-oap-receiver', 2, 2), d('sky-oap-aggregator', 1, 0)] }), new Date());
+    expect(half.conditions[0]).toMatchObject({ status: 'False', reason: 'ReplicasNotReady' });
+    const ready = def.status(oap, cacheOf({ Deployment: [d('sky-oap-receiver', 2, 2), d('sky-oap-aggregator', 1, 1)] }), new Date());
+    expect(ready.availableReplicas).toBe(3);
+    expect(ready.conditions[0]).toMatchObject({ status: 'True', reason: 'AllReplicasReady' });
+    // files of OAPServerConfigs go to both roles
+    const config = cr('OAPServerConfig', 'cfg', { version: '10.2.0', file: [{ name: 'alarm-settings.yml', path: '/skywalking/config', data: 'rules: {}' }] });
+    const deployments = renderOAPServerWithConfig(oap, cacheOf({ OAPServerConfig: [config] })).filter(o => o.kind === 'Deployment');
+    expect(deployments.map(o => [o.metadata.name, o.spec.template.spec.volumes])).toEqual([
+      ['sky-oap-receiver', [{ name: 'config-cfg', configMap: { name: 'cfg' } }]],
+      ['sky-oap-aggregator', [{ name: 'config-cfg', configMap: { name: 'cfg' } }]],
+    ]);
+  });
+});
+
 describe('apply decisions', () => {
   const desired = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns', labels: { a: '1' } }, spec: { ports: [{ port: 80 }] } };
 

@@ -5,6 +5,7 @@ import {
   CustomObject,
   KubeObject,
   MANAGED_BY,
+  oapDeployments,
   renderBanyanDB,
   renderOAPServer,
   renderUI,
@@ -71,11 +72,13 @@ export function renderOAPServerWithConfig(cr: CustomObject, cache: CacheView): K
   const objects = renderOAPServer(cr, { staticConfig });
   const files = configs.flatMap(c => (c.spec?.file ?? []).map((f: any) => ({ ...f, configMap: c.metadata.name })));
   if (files.length) {
-    const d = objects.find(o => o.kind === 'Deployment')!;
-    const pod = d.spec.template.spec;
-    pod.volumes = [...new Set(files.map(f => f.configMap))].map(n => ({ name: `config-${n}`, configMap: { name: n } }));
-    pod.containers[0].volumeMounts = files.map(f => ({ name: `config-${f.configMap}`, mountPath: `${f.path}/${f.name}`, subPath: f.name }));
-    d.spec.template.metadata.annotations['skywalking-backstage.io/files-checksum'] = checksum(files);
+    // every OAP Deployment (both roles when split) mounts the files
+    for (const d of objects.filter(o => o.kind === 'Deployment')) {
+      const pod = d.spec.template.spec;
+      pod.volumes = [...new Set(files.map(f => f.configMap))].map(n => ({ name: `config-${n}`, configMap: { name: n } }));
+      pod.containers[0].volumeMounts = files.map(f => ({ name: `config-${f.configMap}`, mountPath: `${f.path}/${f.name}`, subPath: f.name }));
+      d.spec.template.metadata.annotations['skywalking-backstage.io/files-checksum'] = checksum(files);
+    }
   }
   return objects;
 }
@@ -273,7 +276,7 @@ function swckConditions(cs: Condition[], now: Date) {
   return cs.map(c => ({ ...c, lastUpdateTime: now.toISOString() }));
 }
 
-function workloadStatus(cr: CustomObject, workload: any, now: Date) {
+function workloadStatus(cr: CustomObject, workload: any | any[], now: Date) {
   return computeStatus(cr, workload, now);
 }
 
@@ -299,7 +302,8 @@ export const KINDS: KindDef[] = [
     plural: 'oapservers',
     render: renderOAPServerWithConfig,
     status(cr, cache, now) {
-      const s = workloadStatus(cr, cached(cache, 'Deployment', cr, `${cr.metadata.name}-oap`), now);
+      // Ready when every OAP Deployment is: the Mixed one, or both the Receivers and the Aggregators
+      const s = workloadStatus(cr, oapDeployments(cr).map(d => cached(cache, 'Deployment', cr, d.name)), now);
       return { address: `${cr.metadata.name}-oap.${cr.metadata.namespace}`, availableReplicas: s.availableReplicas, conditions: swckConditions(s.conditions, now) };
     },
     related: (cr, cache) => [
@@ -360,7 +364,7 @@ export const KINDS: KindDef[] = [
     status(cr, cache, now) {
       const oaps = cache.list('OAPServer', cr.metadata.namespace).filter(o => o.spec?.version === cr.spec?.version);
       const desired = oaps.reduce((n, o) => n + (o.spec?.instances ?? 1), 0);
-      const ready = oaps.reduce((n, o) => n + (cached(cache, 'Deployment', o, `${o.metadata.name}-oap`)?.status?.availableReplicas ?? 0), 0);
+      const ready = oaps.reduce((n, o) => n + oapDeployments(o).reduce((m, d) => m + (cached(cache, 'Deployment', o, d.name)?.status?.availableReplicas ?? 0), 0), 0);
       return { creationTime: cr.status?.creationTime ?? now.toISOString(), lastUpdateTime: now.toISOString(), desired, ready };
     },
     related: (cr, cache) => cache.list('OAPServer', cr.metadata.namespace).filter(o => o.spec?.version === cr.spec?.version).map(o => key('OAPServer', o)),

@@ -24,6 +24,47 @@ describe('renderBackendObjects', () => {
   });
 });
 
+describe('scheduling and role split on the custom objects', () => {
+  const sched = { resources: { requests: { cpu: '100m' } }, tolerations: [{ key: 'dedicated', operator: 'Exists' as const }], nodeSelector: { disk: 'ssd' }, affinity: { nodeAffinity: {} } };
+  const objs = renderBackendObjects({
+    name: 'sky',
+    namespace: 'obs',
+    cluster: 'c',
+    version: '10.2.0',
+    owner: 'group:default/a',
+    oap: { replicas: 3, ...sched, roleSplit: { enabled: true, receiverRatio: 0.67 } },
+    ui: { nodeSelector: { disk: 'ssd' }, ingress: { host: 'sw.example.com', ingressClassName: 'nginx' } },
+    storage: { type: 'banyandb', banyandb: { affinity: sched.affinity, tolerations: sched.tolerations } },
+  });
+  const [db, oap, ui] = objs;
+
+  it('records what SWCK has no fields for as annotations, beside the owner; SWCK fields where SWCK has them', () => {
+    expect(oap.metadata.annotations).toEqual({
+      'skywalking-backstage.io/owner': 'group:default/a',
+      'skywalking-backstage.io/scheduling': expect.any(String),
+      'skywalking-backstage.io/role-split': '{"enabled":true,"receiverRatio":0.67}',
+    });
+    expect(JSON.parse(oap.metadata.annotations['skywalking-backstage.io/scheduling'])).toEqual(sched);
+    // the total stays SWCK's instances: scale and pause keep working on it
+    expect(oap.spec.instances).toBe(3);
+    expect(Object.keys(oap.spec).sort()).toEqual(['config', 'image', 'instances', 'service', 'version']);
+    expect(JSON.parse(ui.metadata.annotations['skywalking-backstage.io/scheduling'])).toEqual({ nodeSelector: { disk: 'ssd' } });
+    expect(ui.spec.service.ingress).toEqual({ host: 'sw.example.com', ingressClassName: 'nginx' });
+    // split, the UI queries the Aggregators
+    expect(ui.spec.OAPServerAddress).toBe('http://sky-oap-query.obs:12800');
+    expect(db.spec.affinity).toEqual(sched.affinity);
+    expect(JSON.parse(db.metadata.annotations['skywalking-backstage.io/scheduling'])).toEqual({ affinity: sched.affinity, tolerations: sched.tolerations });
+  });
+
+  it('takes the total from both counts when no replicas are given, and renders nothing extra without scheduling', () => {
+    const [, o] = renderBackendObjects({ name: 'sky', namespace: 'obs', cluster: 'c', version: '10.2.0', oap: { roleSplit: { enabled: true, receivers: 2, aggregators: 2 } } });
+    expect(o.spec.instances).toBe(4);
+    const plain = renderBackendObjects({ name: 'sky', namespace: 'obs', cluster: 'c', version: '10.2.0' });
+    expect(plain.map(x => x.metadata.annotations)).toEqual([undefined, undefined, undefined]);
+    expect(plain[2].spec.service).toEqual({ template: { type: 'ClusterIP' } });
+  });
+});
+
 describe('rover on a backend', () => {
   const base = { name: 'sky', namespace: 'obs', cluster: 'c', version: '10.2.0' };
   const oapOf = (rover?: { enabled?: boolean }) => renderBackendObjects({ ...base, rover }).find(o => o.kind === 'OAPServer')!;

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   BackendDetail,
   BackendPhase,
@@ -7,9 +7,15 @@ import {
   BackendSummary,
   ClusterSummary,
   EventSummary,
+  oapReplicasOf,
+  PodScheduling,
   PodSummary,
   renderRover,
+  ROLE_SPLIT_ANNOTATION,
+  roleSplitOf,
   roverNames,
+  SCHEDULING_ANNOTATION,
+  schedulingOf,
   SkyWalkingBackendSpec,
   StatusCondition,
   WriteResult,
@@ -94,12 +100,10 @@ const ROVER_SELECTOR = 'app.kubernetes.io/managed-by=skywalking-backstage,app.ku
  */
 export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
   const labels = { 'app.kubernetes.io/managed-by': FIELD_MANAGER, 'app.kubernetes.io/part-of': spec.name };
-  const meta = (name: string): { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } => ({
-    name,
-    namespace: spec.namespace,
-    labels,
-    ...(spec.owner ? { annotations: { [OWNER_ANNOTATION]: spec.owner } } : {}),
-  });
+  const meta = (name: string, extra: Record<string, string> = {}): { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } => {
+    const annotations = { ...(spec.owner ? { [OWNER_ANNOTATION]: spec.owner } : {}), ...extra };
+    return { name, namespace: spec.namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) };
+  };
   const version = spec.version;
   const storageType = spec.storage?.type ?? 'banyandb';
   const objects: Obj[] = [];
@@ -107,15 +111,18 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
   if (storageType === 'banyandb') {
     const v = spec.storage?.banyandb?.version ?? DEFAULT_BANYANDB_VERSION;
     const size = spec.storage?.banyandb?.storageSize;
+    const sched = schedulingPart(spec.storage?.banyandb);
     objects.push({
       apiVersion: SWCK_API_VERSION,
       kind: 'BanyanDB',
-      metadata: meta(spec.name),
+      metadata: meta(spec.name, schedulingAnnotation(sched)),
       spec: {
         version: v,
         counts: 1,
         image: `apache/skywalking-banyandb:${v}`,
         config: ['standalone'],
+        // SWCK's BanyanDB has affinity of its own; the rest travels in the annotation
+        ...(sched?.affinity ? { affinity: sched.affinity } : {}),
         ...(size
           ? { storages: [{ name: 'data', path: '/tmp', persistentVolumeClaimSpec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } }] }
           : {}),
@@ -143,30 +150,64 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
       );
     }
   }
-  const oapMeta = meta(spec.name);
-  if (spec.rover !== undefined) oapMeta.annotations = { ...oapMeta.annotations, [ROVER_ANNOTATION]: JSON.stringify(spec.rover) };
+  const roleSplit = spec.oap?.roleSplit;
+  const split = roleSplit?.enabled === true;
   objects.push({
     apiVersion: SWCK_API_VERSION,
     kind: 'OAPServer',
-    metadata: oapMeta,
-    spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: spec.oap?.replicas ?? 1, config, service: { template: { type: 'ClusterIP' } } },
+    metadata: meta(spec.name, {
+      ...(spec.rover !== undefined ? { [ROVER_ANNOTATION]: JSON.stringify(spec.rover) } : {}),
+      ...schedulingAnnotation(schedulingPart(spec.oap)),
+      // recorded as asked (also when disabled), so a read gives it back
+      ...(roleSplit !== undefined ? { [ROLE_SPLIT_ANNOTATION]: JSON.stringify(roleSplit) } : {}),
+    }),
+    spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: oapReplicasOf(spec), config, service: { template: { type: 'ClusterIP' } } },
   });
   if (spec.ui?.enabled !== false) {
+    const ingress = spec.ui?.ingress;
     objects.push({
       apiVersion: SWCK_API_VERSION,
       kind: 'UI',
-      metadata: meta(spec.name),
+      metadata: meta(spec.name, schedulingAnnotation(schedulingPart(spec.ui))),
       spec: {
         kind: 'booster',
         version,
         image: `apache/skywalking-ui:${version}`,
         instances: spec.ui?.replicas ?? 1,
-        OAPServerAddress: `http://${spec.name}-oap.${spec.namespace}:12800`,
-        service: { template: { type: 'ClusterIP' } },
+        // split, queries go to the Aggregators' query Service
+        OAPServerAddress: `http://${spec.name}-oap${split ? '-query' : ''}.${spec.namespace}:12800`,
+        service: {
+          template: { type: 'ClusterIP' },
+          ...(ingress ? { ingress: { host: ingress.host, ...(ingress.ingressClassName ? { ingressClassName: ingress.ingressClassName } : {}) } } : {}),
+        },
       },
     });
   }
   return objects;
+}
+
+const SCHEDULING_KEYS = ['resources', 'affinity', 'tolerations', 'nodeSelector'] as const;
+
+/** The PodScheduling fields of a component's spec, or undefined when none is given. */
+function schedulingPart(part: PodScheduling | undefined): PodScheduling | undefined {
+  if (!part) return undefined;
+  const picked = Object.fromEntries(SCHEDULING_KEYS.filter(k => part[k] !== undefined).map(k => [k, part[k]]));
+  return Object.keys(picked).length ? (picked as PodScheduling) : undefined;
+}
+
+function schedulingAnnotation(s: PodScheduling | undefined): Record<string, string> {
+  return s ? { [SCHEDULING_ANNOTATION]: JSON.stringify(s) } : {};
+}
+
+/** A JSON annotation the portal recorded on a custom object (undefined when absent or unreadable). */
+function recorded<T>(o: Obj, annotation: string): T | undefined {
+  const raw = o.metadata?.annotations?.[annotation];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function condition(o: Obj | undefined, type: string) {
@@ -187,13 +228,7 @@ export function phaseOf(oap: Obj, ui?: Obj, storage?: Obj): BackendPhase {
 
 /** The `rover` a backend was created or updated with (recorded on its OAPServer). */
 export function roverOf(oap: Obj): SkyWalkingBackendSpec['rover'] | undefined {
-  const raw = oap.metadata?.annotations?.[ROVER_ANNOTATION];
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
+  return recorded(oap, ROVER_ANNOTATION);
 }
 
 /**
@@ -403,11 +438,19 @@ export class BackendService implements BackendOperations {
       }))
       .sort((a, b) => new Date(a.lastSeen ?? 0).getTime() - new Date(b.lastSeen ?? 0).getTime())
       .slice(-50);
+    // as asked, also when switched off
+    const roleSplit = recorded(oap, ROLE_SPLIT_ANNOTATION);
     return {
       ...this.summarize(ref.cluster, oap, ui, db, rover),
       pods: podSummaries,
       events,
-      spec: { oap: oap.spec, ui: ui?.spec, banyandb: db?.spec, rover: roverOf(oap) ?? { enabled: false } },
+      // what the portal recorded beside SWCK's fields (scheduling, role split) comes back with them
+      spec: {
+        oap: { ...oap.spec, ...schedulingOf(oap as any), ...(roleSplit !== undefined ? { roleSplit } : {}) },
+        ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
+        banyandb: db ? { ...db.spec, ...schedulingOf(db as any) } : undefined,
+        rover: roverOf(oap) ?? { enabled: false },
+      },
     };
   }
 
@@ -516,7 +559,12 @@ export class BackendService implements BackendOperations {
   }
 
   private async doScale(ref: BackendRef, replicas: number) {
-    if (!(await this.read(ref, 'OAPServer'))) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    const oap = await this.read(ref, 'OAPServer');
+    if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    // split, the replicas are shared by the recorded ratio (or counts): each role needs one
+    if (replicas === 1 && roleSplitOf(oap as any)) {
+      throw new InputError('replicas: must be 0 or at least 2 with role split (one Receiver and one Aggregator)');
+    }
     await this.applyAll(ref.cluster, [this.partial(ref, 'OAPServer', { instances: replicas })], SCALE_MANAGER);
   }
 

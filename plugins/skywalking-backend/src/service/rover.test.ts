@@ -7,32 +7,12 @@ import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { ensureSwckCrds } from '../clusters/crds';
 import { K8s, loadK8s } from '../clusters/k8s';
 import { OperatorEngine } from '../engine/OperatorEngine';
-import { BackendOutbox, BackendService, OutboxEntry, ROVER_PAUSED_NODE_LABEL } from './BackendService';
+import { BackendService, ROVER_PAUSED_NODE_LABEL } from './BackendService';
+import { MemoryOutbox, quietLogger as logger } from './testOutbox';
 
 jest.setTimeout(180_000);
 
-const logger: any = {
-  info: () => {},
-  warn: () => {},
-  debug: () => {},
-  error: () => {},
-  child: () => logger,
-};
 const CLUSTER = 'local';
-
-/** The plugin keeps its outbox in the database; nothing is queued here (the cluster answers). */
-class MemoryOutbox implements BackendOutbox {
-  entries: OutboxEntry[] = [];
-  async enqueue(cluster: string, op: OutboxEntry['op']) {
-    this.entries.push({ id: this.entries.length + 1, cluster, op });
-    return this.entries.length;
-  }
-  async pending(cluster: string) {
-    return this.entries.filter(e => e.cluster === cluster);
-  }
-  async markDone() {}
-  async markFailed() {}
-}
 
 let k8s: typeof K8s;
 let admin: K8s.KubeConfig;

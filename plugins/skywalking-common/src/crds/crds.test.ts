@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { allCrds, crdFor, SWCK_GROUP, SWCK_KINDS, SWCK_PLURALS, OpenApiSchema } from '.';
-import { validateSwckObject, validateSwckSpec } from '../validation';
+import { validateSwckObject, validateSwckSpec } from './validate';
 
 const fixtures = path.join(__dirname, '__fixtures__');
 const samples = fs.readdirSync(path.join(fixtures, 'swck-samples')).filter(f => f.endsWith('.yaml')).sort();

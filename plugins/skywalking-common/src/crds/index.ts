@@ -2,4 +2,3 @@ export * from './constants';
 export * from './types';
 export * from './schemas';
 export * from './crds';
-export * from './backend';

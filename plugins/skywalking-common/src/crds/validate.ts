@@ -6,8 +6,8 @@
  */
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { FieldError } from '../api';
-import { SWCK_GROUP_VERSION, SWCK_KINDS, SwckKind } from '../crds/constants';
-import { OpenApiSchema, objectSchema, specSchemas } from '../crds/schemas';
+import { SWCK_GROUP_VERSION, SWCK_KINDS, SwckKind } from './constants';
+import { OpenApiSchema, objectSchema, specSchemas } from './schemas';
 
 export interface CrdValidationOptions {
   /** 'error' (default) reports unknown fields; 'prune' ignores them as the API server does without strict validation */

@@ -1,4 +1,15 @@
-import { checksum, computeStatus, CustomObject, renderBanyanDB, renderOAPServer, renderUI } from './render';
+import {
+  checksum,
+  computeStatus,
+  CustomObject,
+  oapDeployments,
+  OAP_ROLE_LABEL,
+  renderBanyanDB,
+  renderOAPServer,
+  renderUI,
+  ROLE_SPLIT_ANNOTATION,
+  SCHEDULING_ANNOTATION,
+} from './render';
 
 const oap: CustomObject = {
   apiVersion: 'operator.skywalking.apache.org/v1alpha1',
@@ -51,6 +62,127 @@ describe('renderOAPServer', () => {
   });
 });
 
+const envOf = (d: any) => Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const named = (objs: any[], kind: string, name: string) => objs.find(o => o.kind === kind && o.metadata.name === name);
+const annotated = (cr: CustomObject, annotations: Record<string, unknown>): CustomObject => ({
+  ...cr,
+  metadata: { ...cr.metadata, annotations: Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, JSON.stringify(v)])) },
+});
+
+describe('renderOAPServer with role split', () => {
+  const split = annotated({ ...oap, spec: { ...oap.spec, instances: 3 } }, { [ROLE_SPLIT_ANNOTATION]: { enabled: true, receiverRatio: 0.67 } });
+  const objs = renderOAPServer(split);
+
+  it('renders a Receiver and an Aggregator Deployment sharing the replicas by the ratio, with SW_CORE_ROLE', () => {
+    expect(objs.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap',
+      'Deployment/demo-oap-receiver', 'Deployment/demo-oap-aggregator',
+      'Service/demo-oap', 'Service/demo-oap-query',
+    ]);
+    const receiver = named(objs, 'Deployment', 'demo-oap-receiver');
+    const aggregator = named(objs, 'Deployment', 'demo-oap-aggregator');
+    expect([receiver.spec.replicas, aggregator.spec.replicas]).toEqual([2, 1]);
+    expect(envOf(receiver).SW_CORE_ROLE).toBe('Receiver');
+    expect(envOf(aggregator).SW_CORE_ROLE).toBe('Aggregator');
+    // both run the same image and config, and the same service account for the coordinator's RBAC
+    for (const d of [receiver, aggregator]) {
+      expect(d.spec.template.spec.serviceAccountName).toBe('demo-oap');
+      expect(envOf(d)).toMatchObject({ SW_CLUSTER: 'kubernetes', SW_CLUSTER_K8S_NAMESPACE: 'sw', SW_STORAGE: 'banyandb' });
+      expect(d.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'OAPServer', uid: 'uid-1', controller: true })]);
+    }
+  });
+
+  it('gives each Deployment its own selector (role label) and one cluster: the same coordinator selector, the Aggregators', () => {
+    const receiver = named(objs, 'Deployment', 'demo-oap-receiver');
+    const aggregator = named(objs, 'Deployment', 'demo-oap-aggregator');
+    expect(receiver.spec.selector.matchLabels).toEqual({ app: 'oap', 'operator.skywalking.apache.org/oap-server-name': 'demo', [OAP_ROLE_LABEL]: 'receiver' });
+    expect(aggregator.spec.selector.matchLabels).toEqual({ app: 'oap', 'operator.skywalking.apache.org/oap-server-name': 'demo', [OAP_ROLE_LABEL]: 'aggregator' });
+    for (const d of [receiver, aggregator]) {
+      // the pod template matches its own selector
+      expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    }
+    // SkyWalking's advanced deployment: the Kubernetes coordinator's label selector chooses the Aggregators
+    expect(envOf(receiver).SW_CLUSTER_K8S_LABEL).toBe(`app=oap,operator.skywalking.apache.org/oap-server-name=demo,${OAP_ROLE_LABEL}=aggregator`);
+    expect(envOf(aggregator).SW_CLUSTER_K8S_LABEL).toBe(envOf(receiver).SW_CLUSTER_K8S_LABEL);
+    // the config checksum differs by role only through SW_CORE_ROLE; pods of one role roll together
+    expect(receiver.spec.template.metadata.annotations['skywalking-backstage.io/config-checksum']).not.toBe(
+      aggregator.spec.template.metadata.annotations['skywalking-backstage.io/config-checksum'],
+    );
+  });
+
+  it('routes gRPC (agents) to the Receivers and the query Service to the Aggregators', () => {
+    const grpc = named(objs, 'Service', 'demo-oap');
+    const query = named(objs, 'Service', 'demo-oap-query');
+    expect(grpc.spec.selector[OAP_ROLE_LABEL]).toBe('receiver');
+    expect(grpc.spec.ports.map((p: any) => p.port)).toContain(11800);
+    expect(query.spec.selector[OAP_ROLE_LABEL]).toBe('aggregator');
+    expect(query.spec.ports).toEqual([{ name: 'rest', port: 12800, targetPort: 12800 }]);
+  });
+
+  it('splits the replicas as scaled, pauses both roles at zero, and renders Mixed when the split is off', () => {
+    const at = (instances: number, rs: object = { enabled: true, receiverRatio: 0.67 }) =>
+      oapDeployments(annotated({ ...oap, spec: { ...oap.spec, instances } }, { [ROLE_SPLIT_ANNOTATION]: rs })).map(d => [d.role, d.replicas]);
+    expect(at(6)).toEqual([['Receiver', 4], ['Aggregator', 2]]);
+    expect(at(0)).toEqual([['Receiver', 0], ['Aggregator', 0]]);
+    expect(at(5, { enabled: true, receivers: 3, aggregators: 1 })).toEqual([['Receiver', 4], ['Aggregator', 1]]);
+    expect(at(3, { enabled: false, receiverRatio: 0.67 })).toEqual([['Mixed', 3]]);
+    expect(oapDeployments(oap)).toEqual([{ name: 'demo-oap', role: 'Mixed', replicas: 2 }]);
+    // an unreadable annotation is no split
+    expect(oapDeployments({ ...oap, metadata: { ...oap.metadata, annotations: { [ROLE_SPLIT_ANNOTATION]: '{' } } })[0].role).toBe('Mixed');
+    const mixed = renderOAPServer(oap);
+    expect(envOf(byKind(mixed, 'Deployment')[0]).SW_CORE_ROLE).toBeUndefined();
+    expect(byKind(mixed, 'Service').map(s => s.metadata.name)).toEqual(['demo-oap']);
+  });
+});
+
+describe('scheduling of the pods', () => {
+  const sched = {
+    resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } },
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'type', operator: 'In', values: ['kwok'] }] }] } } },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'observability', effect: 'NoSchedule' }],
+    nodeSelector: { 'topology.kubernetes.io/zone': 'zone-1' },
+  };
+  const podOf = (objs: any[], kind: string) => byKind(objs, kind)[0].spec.template.spec;
+
+  it('puts resources, affinity, tolerations and nodeSelector into the OAP pods of both roles', () => {
+    const cr = annotated({ ...oap, spec: { ...oap.spec, instances: 2 } }, { [SCHEDULING_ANNOTATION]: sched, [ROLE_SPLIT_ANNOTATION]: { enabled: true } });
+    for (const d of byKind(renderOAPServer(cr), 'Deployment')) {
+      const pod = d.spec.template.spec;
+      expect(pod).toMatchObject({ affinity: sched.affinity, tolerations: sched.tolerations, nodeSelector: sched.nodeSelector });
+      expect(pod.containers[0].resources).toEqual(sched.resources);
+      // with a memory limit the heap follows the container's memory
+      expect(envOf(d).JAVA_OPTS).toBe('-XX:MaxRAMPercentage=75.0');
+    }
+  });
+
+  it('keeps SWCK pods as they were without scheduling: spread over nodes, no resources', () => {
+    const pod = podOf(renderOAPServer(oap), 'Deployment');
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchLabels).toEqual({
+      app: 'oap',
+      'operator.skywalking.apache.org/oap-server-name': 'demo',
+    });
+    expect(pod.tolerations).toBeUndefined();
+    expect(pod.nodeSelector).toBeUndefined();
+    expect(pod.containers[0].resources).toBeUndefined();
+    expect(envOf(byKind(renderOAPServer(oap), 'Deployment')[0]).JAVA_OPTS).toBe('-Xmx2048M');
+    // a partial scheduling keeps the default spreading
+    const only = podOf(renderOAPServer(annotated(oap, { [SCHEDULING_ANNOTATION]: { nodeSelector: { disk: 'ssd' } } })), 'Deployment');
+    expect(only.nodeSelector).toEqual({ disk: 'ssd' });
+    expect(only.affinity.podAntiAffinity).toBeDefined();
+  });
+
+  it('puts them into the UI and BanyanDB pods, BanyanDB falling back to its own spec.affinity', () => {
+    const ui = podOf(renderUI(annotated({ ...oap, kind: 'UI', spec: { version: '10.2.0', instances: 1 } }, { [SCHEDULING_ANNOTATION]: sched })), 'Deployment');
+    expect(ui).toMatchObject({ affinity: sched.affinity, tolerations: sched.tolerations, nodeSelector: sched.nodeSelector });
+    expect(ui.containers[0].resources).toEqual(sched.resources);
+    const db: CustomObject = { ...oap, kind: 'BanyanDB', spec: { version: '0.8.0', counts: 1, affinity: sched.affinity } };
+    const sts = podOf(renderBanyanDB(annotated(db, { [SCHEDULING_ANNOTATION]: { tolerations: sched.tolerations, resources: sched.resources } })), 'StatefulSet');
+    expect(sts).toMatchObject({ affinity: sched.affinity, tolerations: sched.tolerations });
+    expect(sts.containers[0].resources).toEqual(sched.resources);
+    expect(podOf(renderBanyanDB({ ...db, spec: { ...db.spec, affinity: {} } }), 'StatefulSet').affinity).toBeUndefined();
+  });
+});
+
 describe('renderUI and renderBanyanDB', () => {
   it('points the UI at the OAP REST service and adds an Ingress only when asked', () => {
     const ui: CustomObject = { ...oap, kind: 'UI', spec: { version: '10.2.0', instances: 1 } };
@@ -58,6 +190,9 @@ describe('renderUI and renderBanyanDB', () => {
     expect(objs.map(o => o.kind)).toEqual(['Deployment', 'Service']);
     expect(objs[0].spec.template.spec.containers[0].env).toContainEqual({ name: 'SW_OAP_ADDRESS', value: 'http://demo-oap.sw:12800' });
     expect(renderUI({ ...ui, spec: { ...ui.spec, service: { ingress: { host: 'sw.example.com' } } } }).map(o => o.kind)).toContain('Ingress');
+    const ing = named(renderUI({ ...ui, spec: { ...ui.spec, service: { ingress: { host: 'sw.example.com', ingressClassName: 'nginx' } } } }), 'Ingress', 'demo-ui');
+    expect(ing.spec.ingressClassName).toBe('nginx');
+    expect(ing.spec.rules[0]).toMatchObject({ host: 'sw.example.com', http: { paths: [{ backend: { service: { name: 'demo-ui', port: { number: 80 } } } }] } });
   });
 
   it('renders a standalone BanyanDB StatefulSet with a PVC per storage and gRPC/HTTP services', () => {
@@ -89,6 +224,16 @@ describe('computeStatus', () => {
       status: { observedGeneration: 2, availableReplicas: 1, updatedReplicas: 1, conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded' }] },
     }, now);
     expect(s.conditions.map(c => [c.type, c.status])).toEqual([['Ready', 'False'], ['Progressing', 'True'], ['Degraded', 'True']]);
+  });
+
+  it('is Ready over several workloads only when each is, and not while one is missing', () => {
+    const d = (name: string, replicas: number, available: number) => ({ metadata: { name, generation: 1 }, spec: { replicas }, status: { observedGeneration: 1, availableReplicas: available, updatedReplicas: replicas } });
+    const both = computeStatus(oap, [d('demo-oap-receiver', 2, 2), d('demo-oap-aggregator', 1, 1)], now);
+    expect(both.availableReplicas).toBe(3);
+    expect(both.conditions[0]).toMatchObject({ status: 'True', message: '3/3 replicas available (demo-oap-receiver: 2/2, demo-oap-aggregator: 1/1)' });
+    // one role short is not made up for by a surge of the other
+    expect(computeStatus(oap, [d('r', 2, 3), d('a', 1, 0)], now).conditions[0]).toMatchObject({ status: 'False', reason: 'ReplicasNotReady' });
+    expect(computeStatus(oap, [d('r', 2, 2), undefined], now).conditions[0]).toMatchObject({ status: 'False', reason: 'Creating' });
   });
 
   it('keeps lastTransitionTime while a condition does not change', () => {

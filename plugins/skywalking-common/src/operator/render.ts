@@ -3,6 +3,7 @@
  * realise it, following SWCK's own manifests (names, labels, ports, env).
  * The operator server-side applies their output; unit tests pin it.
  */
+import { OAPRoleSplit, PodScheduling, splitOAPReplicas } from '../backendSpec';
 
 export const MANAGED_BY = 'skywalking-backstage';
 export const SWCK_API_VERSION = 'operator.skywalking.apache.org/v1alpha1';
@@ -31,6 +32,83 @@ function meta(cr: CustomObject, name: string, labels: Record<string, string>, ex
   };
 }
 
+/**
+ * A component's PodScheduling (JSON) on its custom object. SWCK's OAPServer
+ * and UI CRDs have no such fields (the API server would prune them), so the
+ * portal records them here and the renderers read them.
+ */
+export const SCHEDULING_ANNOTATION = 'skywalking-backstage.io/scheduling';
+/** The OAPServer's OAPRoleSplit (JSON): Receiver and Aggregator Deployments instead of one Mixed. */
+export const ROLE_SPLIT_ANNOTATION = 'skywalking-backstage.io/role-split';
+/** Pod label telling the roles apart when OAP is split. */
+export const OAP_ROLE_LABEL = 'operator.skywalking.apache.org/oap-role';
+
+function jsonAnnotation<T>(cr: CustomObject, name: string): T | undefined {
+  const raw = cr.metadata.annotations?.[name];
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The PodScheduling recorded on a custom object (empty when none or unreadable). */
+export function schedulingOf(cr: CustomObject): PodScheduling {
+  return jsonAnnotation<PodScheduling>(cr, SCHEDULING_ANNOTATION) ?? {};
+}
+
+/** The role split recorded on an OAPServer, when enabled. */
+export function roleSplitOf(cr: CustomObject): OAPRoleSplit | undefined {
+  const rs = jsonAnnotation<OAPRoleSplit>(cr, ROLE_SPLIT_ANNOTATION);
+  return rs?.enabled === true ? rs : undefined;
+}
+
+export type OAPRole = 'Mixed' | 'Receiver' | 'Aggregator';
+
+/**
+ * The OAP Deployments of an OAPServer: `<name>-oap` (Mixed, as SWCK), or
+ * `<name>-oap-receiver` and `<name>-oap-aggregator` with `spec.instances`
+ * split by the recorded ratio or counts.
+ */
+export function oapDeployments(cr: CustomObject): { name: string; role: OAPRole; replicas: number }[] {
+  const name = cr.metadata.name;
+  const total = cr.spec.instances ?? 1;
+  const split = roleSplitOf(cr);
+  if (!split) return [{ name: `${name}-oap`, role: 'Mixed', replicas: total }];
+  const { receivers, aggregators } = splitOAPReplicas(total, split);
+  return [
+    { name: `${name}-oap-receiver`, role: 'Receiver', replicas: receivers },
+    { name: `${name}-oap-aggregator`, role: 'Aggregator', replicas: aggregators },
+  ];
+}
+
+/** SWCK's default soft anti-affinity: the pods of one workload spread over nodes. */
+function spreadAffinity(selector: Record<string, string>) {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
+    },
+  };
+}
+
+/** Pod spec fields of a PodScheduling; `affinity` falls back to `defaultAffinity`. */
+export function podSchedulingFields(s: PodScheduling, defaultAffinity?: Record<string, any>): Record<string, any> {
+  const affinity = s.affinity && Object.keys(s.affinity).length ? s.affinity : defaultAffinity;
+  return {
+    ...(affinity ? { affinity } : {}),
+    ...(s.tolerations?.length ? { tolerations: s.tolerations } : {}),
+    ...(s.nodeSelector && Object.keys(s.nodeSelector).length ? { nodeSelector: s.nodeSelector } : {}),
+  };
+}
+
+/** Container `resources` of a PodScheduling, when any are given. */
+function containerResources(s: PodScheduling): Record<string, any> {
+  const r = s.resources;
+  return r && (Object.keys(r.requests ?? {}).length || Object.keys(r.limits ?? {}).length) ? { resources: r } : {};
+}
+
 /** FNV-1a: a stable, dependency-free checksum of the pod-affecting config. */
 export function checksum(value: unknown): string {
   let h = 0x811c9dc5;
@@ -41,18 +119,33 @@ export function checksum(value: unknown): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** OAPServer: ServiceAccount and RBAC for the Kubernetes cluster coordinator, Deployment, Service. */
+/**
+ * OAPServer: ServiceAccount and RBAC for the Kubernetes cluster coordinator,
+ * the OAP Deployment(s) (one Mixed, or Receivers and Aggregators when the
+ * role split is recorded) and Services. Split, `<name>-oap` (gRPC 11800,
+ * HTTP 12800 for agent data, monitoring) selects the Receivers and
+ * `<name>-oap-query` (HTTP 12800, GraphQL for the UI) the Aggregators; every
+ * pod's cluster coordinator selects the Aggregators, the nodes that take L2
+ * aggregation (SkyWalking's advanced deployment: the label selector is the
+ * Aggregator selection rule).
+ */
 export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name: string; value?: string }[] } = {}): KubeObject[] {
   const name = cr.metadata.name;
   const ns = cr.metadata.namespace;
   const selector = { app: 'oap', 'operator.skywalking.apache.org/oap-server-name': name };
   const labels = { ...selector, 'operator.skywalking.apache.org/application': 'oapserver' };
   const image = cr.spec.image || `apache/skywalking-oap-server:${cr.spec.version}`;
+  const sched = schedulingOf(cr);
+  const deployments = oapDeployments(cr);
+  const split = deployments.length > 1;
+  const roleSelector = (role: OAPRole) => (role === 'Mixed' ? selector : { ...selector, [OAP_ROLE_LABEL]: role.toLowerCase() });
+  const clusterSelector = split ? roleSelector('Aggregator') : selector;
   const env = [
-    { name: 'JAVA_OPTS', value: '-Xmx2048M' },
+    // with a memory limit the heap follows it; otherwise SWCK's fixed heap
+    { name: 'JAVA_OPTS', value: sched.resources?.limits?.memory ? '-XX:MaxRAMPercentage=75.0' : '-Xmx2048M' },
     { name: 'SW_CLUSTER', value: 'kubernetes' },
     { name: 'SW_CLUSTER_K8S_NAMESPACE', value: ns },
-    { name: 'SW_CLUSTER_K8S_LABEL', value: `app=oap,operator.skywalking.apache.org/oap-server-name=${name}` },
+    { name: 'SW_CLUSTER_K8S_LABEL', value: Object.entries(clusterSelector).map(([k, v]) => `${k}=${v}`).join(',') },
     { name: 'SKYWALKING_COLLECTOR_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
     { name: 'SW_TELEMETRY', value: 'prometheus' },
     { name: 'SW_HEALTH_CHECKER', value: 'default' },
@@ -60,10 +153,10 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
     { name: 'SW_CONFIGURATION', value: 'k8s-configmap' },
     { name: 'SW_CONFIG_CONFIGMAP_PERIOD', value: '60' },
   ];
-  const byName = new Map(env.map(e => [e.name, e]));
+  const byName = new Map<string, any>(env.map(e => [e.name, e]));
   for (const e of [...(opts.staticConfig ?? []), ...(cr.spec.config ?? [])]) byName.set(e.name, e);
   const probe = { tcpSocket: { port: 12800 }, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 10 };
-  return [
+  const objects: KubeObject[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(cr, `${name}-oap`, labels) },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -82,29 +175,28 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-oap` },
       subjects: [{ kind: 'ServiceAccount', name: `${name}-oap`, namespace: ns }],
     },
-    {
+  ];
+  for (const d of deployments) {
+    const podSelector = roleSelector(d.role);
+    const roleLabels = { ...labels, ...podSelector };
+    const podEnv = [...byName.values(), ...(split ? [{ name: 'SW_CORE_ROLE', value: d.role }] : [])];
+    objects.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: meta(cr, `${name}-oap`, { ...labels, 'operator.skywalking.apache.org/component': 'deployment' }),
+      metadata: meta(cr, d.name, { ...roleLabels, 'operator.skywalking.apache.org/component': 'deployment' }),
       spec: {
-        replicas: cr.spec.instances ?? 1,
+        replicas: d.replicas,
         minReadySeconds: 5,
-        selector: { matchLabels: selector },
+        selector: { matchLabels: podSelector },
         template: {
           metadata: {
-            labels: { ...labels, 'operator.skywalking.apache.org/component': 'pod', 'app.kubernetes.io/part-of': name },
+            labels: { ...roleLabels, 'operator.skywalking.apache.org/component': 'pod', 'app.kubernetes.io/part-of': name },
             // static configuration rolls the pods when it changes
-            annotations: { 'skywalking-backstage.io/config-checksum': checksum([image, [...byName.values()]]) },
+            annotations: { 'skywalking-backstage.io/config-checksum': checksum([image, podEnv]) },
           },
           spec: {
             serviceAccountName: `${name}-oap`,
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  { weight: 1, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
-                ],
-              },
-            },
+            ...podSchedulingFields(sched, spreadAffinity(podSelector)),
             containers: [
               {
                 name: 'oap',
@@ -118,28 +210,39 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
                 livenessProbe: probe,
                 readinessProbe: probe,
                 startupProbe: { ...probe, initialDelaySeconds: 10 },
-                env: [...byName.values()],
+                ...containerResources(sched),
+                env: podEnv,
               },
             ],
           },
         },
       },
+    });
+  }
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(cr, `${name}-oap`, labels),
+    spec: {
+      type: cr.spec.service?.template?.type ?? 'ClusterIP',
+      // agents (gRPC and HTTP) reach the Receivers when split
+      selector: split ? roleSelector('Receiver') : selector,
+      ports: [
+        { name: 'grpc', port: 11800, targetPort: 11800 },
+        { name: 'rest', port: 12800, targetPort: 12800 },
+        { name: 'http-monitoring', port: 1234, targetPort: 1234 },
+      ],
     },
-    {
+  });
+  if (split) {
+    objects.push({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: meta(cr, `${name}-oap`, labels),
-      spec: {
-        type: cr.spec.service?.template?.type ?? 'ClusterIP',
-        selector,
-        ports: [
-          { name: 'grpc', port: 11800, targetPort: 11800 },
-          { name: 'rest', port: 12800, targetPort: 12800 },
-          { name: 'http-monitoring', port: 1234, targetPort: 1234 },
-        ],
-      },
-    },
-  ];
+      metadata: meta(cr, `${name}-oap-query`, labels),
+      spec: { type: 'ClusterIP', selector: roleSelector('Aggregator'), ports: [{ name: 'rest', port: 12800, targetPort: 12800 }] },
+    });
+  }
+  return objects;
 }
 
 /** UI: Deployment and Service (the booster UI, OAP address by env). */
@@ -148,6 +251,7 @@ export function renderUI(cr: CustomObject): KubeObject[] {
   const selector = { app: 'ui', 'operator.skywalking.apache.org/ui-name': name };
   const labels = { ...selector, 'operator.skywalking.apache.org/application': 'ui' };
   const image = cr.spec.image || `apache/skywalking-ui:${cr.spec.version}`;
+  const sched = schedulingOf(cr);
   const objects: KubeObject[] = [
     {
       apiVersion: 'apps/v1',
@@ -159,6 +263,7 @@ export function renderUI(cr: CustomObject): KubeObject[] {
         template: {
           metadata: { labels: { ...labels, 'app.kubernetes.io/part-of': name } },
           spec: {
+            ...podSchedulingFields(sched),
             containers: [
               {
                 name: 'ui',
@@ -166,6 +271,7 @@ export function renderUI(cr: CustomObject): KubeObject[] {
                 ports: [{ containerPort: 8080, name: 'page' }],
                 env: [{ name: 'SW_OAP_ADDRESS', value: cr.spec.OAPServerAddress ?? `http://${name}-oap.${cr.metadata.namespace}:12800` }],
                 readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 10 },
+                ...containerResources(sched),
               },
             ],
           },
@@ -179,13 +285,16 @@ export function renderUI(cr: CustomObject): KubeObject[] {
       spec: { type: cr.spec.service?.template?.type ?? 'ClusterIP', selector, ports: [{ name: 'page', port: 80, targetPort: 8080 }] },
     },
   ];
-  const host = cr.spec.service?.ingress?.host;
+  const ingress = cr.spec.service?.ingress ?? {};
+  const host = ingress.host;
   if (host) {
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: meta(cr, `${name}-ui`, labels),
+      metadata: meta(cr, `${name}-ui`, labels, ingress.annotations && Object.keys(ingress.annotations).length ? { annotations: ingress.annotations } : {}),
       spec: {
+        ...(ingress.ingressClassName ? { ingressClassName: ingress.ingressClassName } : {}),
+        ...(ingress.tls?.length ? { tls: ingress.tls } : {}),
         rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `${name}-ui`, port: { number: 80 } } } }] } }],
       },
     });
@@ -199,6 +308,9 @@ export function renderBanyanDB(cr: CustomObject): KubeObject[] {
   const selector = { app: 'banyandb', 'operator.skywalking.apache.org/banyandb-name': name };
   const labels = { ...selector, 'operator.skywalking.apache.org/application': 'banyandb' };
   const storages: any[] = cr.spec.storages ?? [];
+  const sched = schedulingOf(cr);
+  // SWCK's BanyanDB has spec.affinity; the recorded scheduling may add the rest
+  const affinity = sched.affinity ?? (cr.spec.affinity && Object.keys(cr.spec.affinity).length ? cr.spec.affinity : undefined);
   return [
     {
       apiVersion: 'apps/v1',
@@ -211,7 +323,7 @@ export function renderBanyanDB(cr: CustomObject): KubeObject[] {
         template: {
           metadata: { labels: { ...labels, 'app.kubernetes.io/part-of': name } },
           spec: {
-            affinity: cr.spec.affinity && Object.keys(cr.spec.affinity).length ? cr.spec.affinity : undefined,
+            ...podSchedulingFields({ ...sched, affinity }),
             containers: [
               {
                 name: 'banyandb',
@@ -222,6 +334,7 @@ export function renderBanyanDB(cr: CustomObject): KubeObject[] {
                   { containerPort: 17913, name: 'http' },
                 ],
                 readinessProbe: { httpGet: { path: '/api/healthz', port: 17913 }, periodSeconds: 10 },
+                ...containerResources(sched),
                 volumeMounts: storages.length ? storages.map(s => ({ name: s.name, mountPath: s.path })) : undefined,
               },
             ],
@@ -255,14 +368,13 @@ export interface Condition {
 }
 
 /**
- * Status of a CR from its workload (Deployment or StatefulSet): replicas and
- * Ready / Progressing / Degraded conditions with reasons.
+ * Status of a CR from its workload (Deployment or StatefulSet), or from
+ * several (the Receiver and Aggregator Deployments of a split OAP): replicas
+ * and Ready / Progressing / Degraded conditions with reasons. Ready when every
+ * workload has all its replicas available and updated on its observed generation.
  */
-export function computeStatus(cr: CustomObject, workload: any | undefined, now = new Date()): { availableReplicas: number; conditions: Condition[] } {
-  const desired = workload?.spec?.replicas ?? 0;
-  const available = workload?.status?.availableReplicas ?? workload?.status?.readyReplicas ?? 0;
-  const updated = workload?.status?.updatedReplicas ?? 0;
-  const observed = workload?.status?.observedGeneration === workload?.metadata?.generation;
+export function computeStatus(cr: CustomObject, workload: any | undefined | (any | undefined)[], now = new Date()): { availableReplicas: number; conditions: Condition[] } {
+  const workloads: (any | undefined)[] = Array.isArray(workload) ? workload : [workload];
   const gen = cr.metadata.generation;
   const t = now.toISOString();
   const prior: Condition[] = cr.status?.conditions ?? [];
@@ -270,9 +382,9 @@ export function computeStatus(cr: CustomObject, workload: any | undefined, now =
     const old = prior.find(p => p.type === c.type);
     return { ...c, observedGeneration: gen, lastTransitionTime: old && old.status === c.status ? old.lastTransitionTime ?? t : t };
   };
-  if (!workload) {
+  if (!workloads.length || workloads.some(w => !w)) {
     return {
-      availableReplicas: 0,
+      availableReplicas: workloads.reduce((n, w) => n + (w?.status?.availableReplicas ?? w?.status?.readyReplicas ?? 0), 0),
       conditions: [
         keep({ type: 'Ready', status: 'False', reason: 'Creating', message: 'workload not created yet' }),
         keep({ type: 'Progressing', status: 'True', reason: 'Creating', message: 'creating workload' }),
@@ -280,14 +392,25 @@ export function computeStatus(cr: CustomObject, workload: any | undefined, now =
       ],
     };
   }
-  const deadlineExceeded = (workload.status?.conditions ?? []).some((c: any) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
-  const ready = observed && available >= desired && updated >= desired;
+  const each = workloads.map(w => {
+    const desired = w.spec?.replicas ?? 0;
+    const available = w.status?.availableReplicas ?? w.status?.readyReplicas ?? 0;
+    const updated = w.status?.updatedReplicas ?? 0;
+    const observed = w.status?.observedGeneration === w.metadata?.generation;
+    return { desired, available, updated, ready: observed && available >= desired && updated >= desired };
+  });
+  const sum = (k: 'desired' | 'available' | 'updated') => each.reduce((n, w) => n + w[k], 0);
+  const [desired, available, updated] = [sum('desired'), sum('available'), sum('updated')];
+  const deadlineExceeded = workloads.some(w => (w.status?.conditions ?? []).some((c: any) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'));
+  const ready = each.every(w => w.ready);
+  // with several workloads the message says which has how many
+  const detail = workloads.length > 1 ? ` (${workloads.map((w, i) => `${w.metadata?.name ?? i}: ${each[i].available}/${each[i].desired}`).join(', ')})` : '';
   return {
     availableReplicas: available,
     conditions: [
       keep(ready
-        ? { type: 'Ready', status: 'True', reason: desired === 0 ? 'ScaledToZero' : 'AllReplicasReady', message: `${available}/${desired} replicas available` }
-        : { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: `${available}/${desired} replicas available` }),
+        ? { type: 'Ready', status: 'True', reason: desired === 0 ? 'ScaledToZero' : 'AllReplicasReady', message: `${available}/${desired} replicas available${detail}` }
+        : { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: `${available}/${desired} replicas available${detail}` }),
       keep(ready
         ? { type: 'Progressing', status: 'False', reason: 'Converged', message: '' }
         : { type: 'Progressing', status: 'True', reason: 'RollingOut', message: `${updated}/${desired} replicas updated` }),
