@@ -54,7 +54,7 @@ export function createSkyWalkingMetrics(meterName = 'skywalking-backstage') {
   };
   observe(M.workqueueDepth, 'Keys waiting in the reconcile queue per cluster');
   observe(M.clusterReachable, '1 when the cluster answered its last health check');
-  observe(M.leader, '1 when this portal replica leads the cluster');
+  observe(M.leader, '1 when this portal replica leads the cluster (reported for clusters it runs an engine for)');
   return {
     onReconcile(e: { cluster: string; kind: string; durationMs: number; writes: number; error?: string }) {
       const attrs = { cluster: e.cluster, kind: e.kind, result: e.error ? 'error' : 'success' };
@@ -88,6 +88,7 @@ export interface ObservedOperator {
   onRetry(cb: (r: { cluster: string; kind: string }) => void): unknown;
   queueDepth(cluster: string): number;
   isLeader(cluster: string): boolean;
+  state(cluster: string): { reconciling: boolean };
 }
 
 /** What observeOperator reads from the cluster registry. */
@@ -104,10 +105,16 @@ export interface ObservedClusters {
 export function observeOperator(m: SkyWalkingMetrics, operators: ObservedOperator, clusters: ObservedClusters) {
   operators.onReconcile(r => m.onReconcile({ ...r, error: r.error ? String((r.error as Error).message ?? r.error) : undefined }));
   operators.onRetry(r => m.onRetry(r));
-  const perCluster = (f: (cluster: string) => number) => () => Object.fromEntries(clusters.names().map(n => [n, f(n)]));
+  const perCluster = (f: (cluster: string) => number, only: (cluster: string) => boolean = () => true) => () =>
+    Object.fromEntries(clusters.names().filter(only).map(n => [n, f(n)]));
   m.setGaugeSources({
     queueDepth: perCluster(n => operators.queueDepth(n)),
-    leader: perCluster(n => (operators.isLeader(n) ? 1 : 0)),
+    // only where this replica runs an engine: summed over replicas it is 1 per
+    // reconciled cluster, and a cluster left to SWCK's controller never counts as leaderless
+    leader: perCluster(
+      n => (operators.isLeader(n) ? 1 : 0),
+      n => operators.state(n).reconciling,
+    ),
     reachable: perCluster(n => (clusters.summary(n).reachable ? 1 : 0)),
   });
 }
