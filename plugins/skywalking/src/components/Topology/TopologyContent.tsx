@@ -13,7 +13,8 @@ import { Alert } from '@material-ui/lab';
 import { useCallback, useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { skyWalkingApiRef } from '../../api';
-import { metricRows, NODE_COLORS, TopologyGraph } from './TopologyGraph';
+import { metricRows, NODE_COLORS } from './elements';
+import { TopologyGraph } from './TopologyGraph';
 
 const RANGES: Record<string, number> = {
   'Last 15 minutes': 15,
@@ -33,6 +34,8 @@ const Legend = () => (
     <Typography variant="caption">— red arrows: calls (OAP); dashed: structure (Kubernetes API)</Typography>
   </Box>
 );
+
+const keepTitle = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
 
 /** The entity's services, pods and calls between them, with metrics. */
 export const TopologyContent = () => {
@@ -96,6 +99,8 @@ export const TopologyContent = () => {
               {node ? (
                 <StructuredMetadataTable
                   metadata={{ kind: node.kind, namespace: node.namespace || '-', ...(node.details ?? {}), ...metricRows(node.metrics) }}
+                  // keep "calls / min", "p99 latency" as written (startCase drops the slash and splits p99)
+                  options={{ titleFormat: keepTitle }}
                 />
               ) : (
                 <Typography variant="body2">Click a node to see its metrics.</Typography>
