@@ -57,12 +57,46 @@ describe('skywalking:backend:create', () => {
   });
 
   it('fails with the API field errors in the message', async () => {
-    const api = recordingApi(() => ({ status: 400, body: { error: { message: 'Invalid' }, fields: [{ path: 'name', message: 'must be a DNS-1123 label' }] } }));
+    const api = recordingApi(() => ({ status: 400, body: { error: { message: 'Invalid' }, fields: [{ path: 'namespace', message: 'is reserved for the platform' }] } }));
     const action = createBackendCreateAction(await api.start());
     await expect(
-      action.handler(ctx({ name: 'Bad_Name', namespace: 'sw', cluster: 'local', version: '10.2.0', storage: 'banyandb', oapReplicas: 1, ui: true, rover: false, waitForReady: false, timeoutSeconds: 60 })),
-    ).rejects.toThrow(/name: must be a DNS-1123 label/);
+      action.handler(ctx({ name: 'a', namespace: 'kube-system', cluster: 'local', version: '10.2.0', storage: 'banyandb', oapReplicas: 1, ui: true, rover: false, waitForReady: false, timeoutSeconds: 60 })),
+    ).rejects.toThrow(/namespace: is reserved for the platform/);
     await api.stop();
+  });
+
+  const base = { name: 'shop-tracing', namespace: 'skywalking', cluster: 'local', version: '10.2.0', storage: 'banyandb', ui: true, rover: false, waitForReady: false, timeoutSeconds: 60 };
+
+  it('asks for the role split with its ratio and puts the node selector on OAP, UI and BanyanDB', async () => {
+    const api = recordingApi(() => ({ status: 201, body: { applied: true, queued: false } }));
+    const action = createBackendCreateAction(await api.start());
+    const nodeSelector = { 'topology.kubernetes.io/zone': 'zone-1' };
+    await action.handler(ctx({ ...base, oapReplicas: 3, roleSplit: true, receiverRatio: 0.67, nodeSelector }));
+    const off = ctx({ ...base, oapReplicas: 2, roleSplit: false, receiverRatio: 0.5, nodeSelector: {} });
+    const warn = jest.spyOn(off.logger, 'warn');
+    await action.handler(off);
+    expect(warn).toHaveBeenCalledWith('receiverRatio 0.5 is not used: roleSplit is off');
+    await api.stop();
+    expect(api.calls[0].body.spec).toMatchObject({
+      oap: { replicas: 3, nodeSelector, roleSplit: { enabled: true, receiverRatio: 0.67 } },
+      ui: { enabled: true, nodeSelector },
+      storage: { type: 'banyandb', banyandb: { nodeSelector } },
+    });
+    // nothing asked, nothing sent
+    expect(api.calls[1].body.spec.oap).toEqual({ replicas: 2 });
+    expect(api.calls[1].body.spec.storage).toEqual({ type: 'banyandb' });
+  });
+
+  it.each([
+    [{ oapReplicas: 1, roleSplit: true }, /oap.replicas: must be at least 2 with role split/],
+    [{ oapReplicas: 3, nodeSelector: { zone: 'not a label value' } }, /oap.nodeSelector.zone: .*label value/],
+    [{ name: 'Bad_Name', oapReplicas: 1 }, /name: .*DNS-1123 label/],
+  ])('refuses %j before calling the API', async (input, message) => {
+    const api = recordingApi(() => ({ status: 201, body: { applied: true, queued: false } }));
+    const action = createBackendCreateAction(await api.start());
+    await expect(action.handler(ctx({ ...base, ...input }))).rejects.toThrow(message);
+    await api.stop();
+    expect(api.calls).toHaveLength(0);
   });
 
   it('waits for Ready and logs progress when asked to', async () => {

@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   backendEntityName,
   BackendDetail,
+  validateBackendSpec,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import { SkyWalkingApiCaller } from './skywalkingApi';
@@ -31,6 +32,24 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
           '      owner: group:default/guests',
         ].join('\n'),
       },
+      {
+        description: 'Three OAP replicas split into two Receivers and one Aggregator, on the nodes of one zone',
+        example: [
+          'steps:',
+          '  - id: backend',
+          '    action: skywalking:backend:create',
+          '    input:',
+          '      name: shop-tracing',
+          '      namespace: skywalking',
+          '      cluster: local',
+          '      version: 10.2.0',
+          '      oapReplicas: 3',
+          '      roleSplit: true',
+          '      receiverRatio: 0.67',
+          '      nodeSelector:',
+          '        topology.kubernetes.io/zone: zone-1',
+        ].join('\n'),
+      },
     ],
     schema: {
       input: {
@@ -45,7 +64,11 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
             .describe('Storage type'),
         storageAddress: z => z.string().optional().describe('External storage address'),
         storageSecretName: z => z.string().optional().describe('Secret holding external storage credentials'),
-        oapReplicas: z => z.number().int().min(1).max(100).default(1).describe('OAP replicas'),
+        oapReplicas: z => z.number().int().min(1).max(100).default(1).describe('OAP replicas (Receivers and Aggregators together when roleSplit is on)'),
+        roleSplit: z =>
+          z.boolean().default(false).describe('Split OAP into Receiver (agent data, L1 aggregation) and Aggregator (L2 aggregation, persistence) Deployments; needs at least 2 replicas'),
+        receiverRatio: z => z.number().gt(0).lt(1).optional().describe('Share of the OAP replicas that are Receivers when roleSplit is on (default 0.5)'),
+        nodeSelector: z => z.record(z.string()).optional().describe('Node labels the backend pods (OAP, UI, BanyanDB) must run on, e.g. { "topology.kubernetes.io/zone": "zone-1" }'),
         ui: z => z.boolean().default(true).describe('Deploy the SkyWalking UI'),
         rover: z => z.boolean().default(false).describe('Deploy SkyWalking Rover for eBPF access logs'),
         owner: z => z.string().optional().describe('Owning group or user entity ref'),
@@ -62,20 +85,30 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
     async handler(ctx) {
       const i = ctx.input;
       const credentials = await ctx.getInitiatorCredentials();
+      const nodeSelector = i.nodeSelector && Object.keys(i.nodeSelector).length ? { nodeSelector: i.nodeSelector } : {};
       const spec: Record<string, unknown> = {
         name: i.name,
         namespace: i.namespace,
         cluster: i.cluster,
         version: i.version,
-        oap: { replicas: i.oapReplicas },
-        ui: { enabled: i.ui },
+        oap: {
+          replicas: i.oapReplicas,
+          ...nodeSelector,
+          ...(i.roleSplit ? { roleSplit: { enabled: true, ...(i.receiverRatio !== undefined ? { receiverRatio: i.receiverRatio } : {}) } } : {}),
+        },
+        ui: { enabled: i.ui, ...nodeSelector },
         rover: { enabled: i.rover },
         storage:
           i.storage === 'banyandb'
-            ? { type: 'banyandb' }
+            ? { type: 'banyandb', ...(Object.keys(nodeSelector).length ? { banyandb: nodeSelector } : {}) }
             : { type: i.storage, external: { address: i.storageAddress, secretName: i.storageSecretName } },
         owner: i.owner,
       };
+      // a form keeps the ratio of a split switched on and off again: said, not sent
+      if (i.receiverRatio !== undefined && !i.roleSplit) ctx.logger.warn(`receiverRatio ${i.receiverRatio} is not used: roleSplit is off`);
+      // the API validates too; failing here names the input before anything is sent
+      const errors = validateBackendSpec(spec);
+      if (errors.length) throw new Error(`Invalid backend input: ${errors.map(e => `${e.path}: ${e.message}`).join('; ')}`);
       const entityRef = `resource:default/${backendEntityName(i)}`;
       ctx.logger.info(`Creating SkyWalking backend ${i.namespace}/${i.name} in cluster ${i.cluster}`);
       const result = await api.call<WriteResult>(credentials, 'POST', '/backends', {
