@@ -236,6 +236,48 @@ describe('computeStatus', () => {
     expect(computeStatus(oap, [d('r', 2, 2), undefined], now).conditions[0]).toMatchObject({ status: 'False', reason: 'Creating' });
   });
 
+  describe('Degraded when replicas are lost with no rollout under way', () => {
+    const deployment = (replicas: number, available: number, updated = replicas) => ({
+      metadata: { name: 'demo-oap', generation: 4 },
+      spec: { replicas },
+      status: { observedGeneration: 4, availableReplicas: available, updatedReplicas: updated },
+    });
+    const wasReady = (available: number): CustomObject => ({ ...oap, status: computeStatus(oap, deployment(available, available), now) });
+    const cond = (s: ReturnType<typeof computeStatus>, type: string) => s.conditions.find(c => c.type === type);
+
+    it('turns Degraded (ReplicasUnavailable) when pods of a Ready object stop being ready', () => {
+      const s = computeStatus(wasReady(2), deployment(2, 0), now);
+      expect(cond(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'ReplicasUnavailable', message: '0/2 replicas available with no rollout under way: pods stopped being ready' });
+      expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'ReplicasNotReady' });
+      expect(cond(s, 'Progressing')).toMatchObject({ status: 'False', reason: 'NoRollout' });
+    });
+
+    it('stays Degraded while still short, and clears once all replicas are available', () => {
+      const first = computeStatus(wasReady(2), deployment(2, 0), now);
+      const still = computeStatus({ ...oap, status: first }, deployment(2, 1), now);
+      expect(cond(still, 'Degraded')).toMatchObject({ status: 'True', reason: 'ReplicasUnavailable' });
+      const healed = computeStatus({ ...oap, status: still }, deployment(2, 2), now);
+      expect(healed.conditions.map(c => [c.type, c.status])).toEqual([['Ready', 'True'], ['Progressing', 'False'], ['Degraded', 'False']]);
+    });
+
+    it('is not Degraded on a scale-up, a rollout or a first start', () => {
+      // 2 -> 3: the new replica is not available yet, none was lost
+      expect(cond(computeStatus(wasReady(2), deployment(3, 2), now), 'Degraded')?.status).toBe('False');
+      expect(cond(computeStatus(wasReady(2), deployment(3, 2), now), 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
+      // a new revision rolling out: not every replica updated
+      expect(cond(computeStatus(wasReady(2), deployment(2, 1, 1), now), 'Degraded')?.status).toBe('False');
+      // never Ready before
+      expect(cond(computeStatus(oap, deployment(2, 0), now), 'Degraded')?.status).toBe('False');
+      // the Deployment controller has not seen the latest spec yet
+      expect(cond(computeStatus(wasReady(2), { ...deployment(2, 0), status: { observedGeneration: 3, availableReplicas: 0, updatedReplicas: 2 } }, now), 'Degraded')?.status).toBe('False');
+    });
+
+    it('reads BanyanDB\'s available_pods as the last reported count', () => {
+      const db: CustomObject = { ...oap, kind: 'BanyanDB', status: { available_pods: 1, conditions: computeStatus(oap, deployment(1, 1), now).conditions } };
+      expect(cond(computeStatus(db, deployment(1, 0), now), 'Degraded')).toMatchObject({ status: 'True', reason: 'ReplicasUnavailable' });
+    });
+  });
+
   it('keeps lastTransitionTime while a condition does not change', () => {
     const first = computeStatus(oap, undefined, new Date('2026-01-01T00:00:00Z'));
     const again = computeStatus({ ...oap, status: first }, undefined, new Date('2026-01-02T00:00:00Z'));

@@ -405,18 +405,46 @@ export function computeStatus(cr: CustomObject, workload: any | undefined | (any
   const ready = each.every(w => w.ready);
   // with several workloads the message says which has how many
   const detail = workloads.length > 1 ? ` (${workloads.map((w, i) => `${w.metadata?.name ?? i}: ${each[i].available}/${each[i].desired}`).join(', ')})` : '';
+  const unavailable = !ready && !deadlineExceeded && lostReplicas(cr, workloads, available, desired);
+  const degraded = (): Condition => {
+    if (deadlineExceeded) return { type: 'Degraded', status: 'True', reason: 'ProgressDeadlineExceeded', message: 'new pods did not become ready in time' };
+    if (unavailable) {
+      return { type: 'Degraded', status: 'True', reason: 'ReplicasUnavailable', message: `${available}/${desired} replicas available with no rollout under way: pods stopped being ready${detail}` };
+    }
+    return { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' };
+  };
+  const progressing = (): Condition => {
+    if (ready) return { type: 'Progressing', status: 'False', reason: 'Converged', message: '' };
+    if (unavailable) return { type: 'Progressing', status: 'False', reason: 'NoRollout', message: `${updated}/${desired} replicas updated` };
+    return { type: 'Progressing', status: 'True', reason: 'RollingOut', message: `${updated}/${desired} replicas updated` };
+  };
   return {
     availableReplicas: available,
     conditions: [
       keep(ready
         ? { type: 'Ready', status: 'True', reason: desired === 0 ? 'ScaledToZero' : 'AllReplicasReady', message: `${available}/${desired} replicas available${detail}` }
         : { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: `${available}/${desired} replicas available${detail}` }),
-      keep(ready
-        ? { type: 'Progressing', status: 'False', reason: 'Converged', message: '' }
-        : { type: 'Progressing', status: 'True', reason: 'RollingOut', message: `${updated}/${desired} replicas updated` }),
-      keep(deadlineExceeded
-        ? { type: 'Degraded', status: 'True', reason: 'ProgressDeadlineExceeded', message: 'new pods did not become ready in time' }
-        : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' }),
+      keep(progressing()),
+      keep(degraded()),
     ],
   };
+}
+
+/**
+ * Whether replicas were lost rather than not yet there: every workload is on
+ * its current revision (observed, all replicas updated), and fewer are
+ * available than the last status reported while Ready (pods failing
+ * readiness, deleted, on a lost node) — or the object is already Degraded for
+ * that reason and still short. A rollout, a scale-up or a first start is
+ * progress, not degradation. SWCK's status schema prunes observedGeneration,
+ * so the last reported count (availableReplicas, BanyanDB's available_pods)
+ * tells a loss from a scale-up.
+ */
+function lostReplicas(cr: CustomObject, workloads: any[], available: number, desired: number): boolean {
+  const current = workloads.every(w => w.status?.observedGeneration === w.metadata?.generation && (w.status?.updatedReplicas ?? 0) >= (w.spec?.replicas ?? 0));
+  if (!current || desired === 0 || available >= desired) return false;
+  const prior = (type: string) => (cr.status?.conditions ?? []).find((c: Condition) => c.type === type);
+  if (prior('Degraded')?.status === 'True' && prior('Degraded')?.reason === 'ReplicasUnavailable') return true;
+  const reported = cr.status?.availableReplicas ?? cr.status?.available_pods;
+  return prior('Ready')?.status === 'True' && typeof reported === 'number' && available < reported;
 }
