@@ -367,11 +367,15 @@ export class ClusterEngine {
     }
   }
 
-  async stop() {
+  /**
+   * Stops watching and reconciling. `releaseLease: false` leaves the Lease
+   * held, as a crash does: another replica takes over only once it expires.
+   */
+  async stop(opts: { releaseLease?: boolean } = {}) {
     this.stopped = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.queue.stop();
-    await this.elector.stop();
+    await this.elector.stop(opts.releaseLease ?? true);
     for (const inf of [...this.crInformers.values(), ...this.childInformers.values()]) await inf.stop().catch(() => undefined);
   }
 }

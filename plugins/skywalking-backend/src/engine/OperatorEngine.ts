@@ -221,12 +221,13 @@ export class OperatorEngine {
     return this.engines.get(cluster);
   }
 
-  async stop() {
+  /** Stops every cluster's engine; `releaseLease: false` leaves their Leases held, as a crash does (failure tests). */
+  async stop(opts: { releaseLease?: boolean } = {}) {
     this.running = false;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.starting.values()].map(p => p.catch(() => undefined)));
-    await Promise.all([...this.engines.values()].map(e => e.stop()));
+    await Promise.all([...this.engines.values()].map(e => e.stop(opts)));
     this.engines.clear();
   }
 }
