@@ -218,6 +218,15 @@ describe('computeStatus', () => {
     expect(s.conditions.find(c => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'AllReplicasReady', observedGeneration: 3 });
   });
 
+  it('is not Ready while a Deployment\'s pods are ready but not yet available (minReadySeconds: the API omits a zero availableReplicas)', () => {
+    const s = computeStatus(oap, { metadata: { generation: 1 }, spec: { replicas: 2, strategy: { type: 'RollingUpdate' } }, status: { observedGeneration: 1, readyReplicas: 2, updatedReplicas: 2, replicas: 2 } }, now);
+    expect(s.availableReplicas).toBe(0);
+    expect(s.conditions[0]).toMatchObject({ status: 'False', reason: 'ReplicasNotReady', message: '0/2 replicas available' });
+    // a StatefulSet from before availableReplicas existed counts its ready pods
+    const sts = computeStatus(oap, { metadata: { generation: 1 }, spec: { replicas: 1, updateStrategy: { type: 'RollingUpdate' } }, status: { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1 } }, now);
+    expect(sts.conditions[0]).toMatchObject({ status: 'True', reason: 'AllReplicasReady' });
+  });
+
   it('is Progressing while rolling and Degraded past the progress deadline', () => {
     const s = computeStatus(oap, {
       metadata: { generation: 2 }, spec: { replicas: 2 },

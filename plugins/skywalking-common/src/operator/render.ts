@@ -384,7 +384,7 @@ export function computeStatus(cr: CustomObject, workload: any | undefined | (any
   };
   if (!workloads.length || workloads.some(w => !w)) {
     return {
-      availableReplicas: workloads.reduce((n, w) => n + (w?.status?.availableReplicas ?? w?.status?.readyReplicas ?? 0), 0),
+      availableReplicas: workloads.reduce((n, w) => n + availableOf(w), 0),
       conditions: [
         keep({ type: 'Ready', status: 'False', reason: 'Creating', message: 'workload not created yet' }),
         keep({ type: 'Progressing', status: 'True', reason: 'Creating', message: 'creating workload' }),
@@ -394,7 +394,7 @@ export function computeStatus(cr: CustomObject, workload: any | undefined | (any
   }
   const each = workloads.map(w => {
     const desired = w.spec?.replicas ?? 0;
-    const available = w.status?.availableReplicas ?? w.status?.readyReplicas ?? 0;
+    const available = availableOf(w);
     const updated = w.status?.updatedReplicas ?? 0;
     const observed = w.status?.observedGeneration === w.metadata?.generation;
     return { desired, available, updated, ready: observed && available >= desired && updated >= desired };
@@ -428,6 +428,17 @@ export function computeStatus(cr: CustomObject, workload: any | undefined | (any
       keep(degraded()),
     ],
   };
+}
+
+/**
+ * Available replicas of a Deployment or StatefulSet. A Deployment omits a
+ * zero availableReplicas (pods ready but not yet for minReadySeconds): that
+ * is 0, not its readyReplicas. Only a StatefulSet of Kubernetes < 1.22 lacks
+ * the field; there readyReplicas stands in.
+ */
+function availableOf(w: any): number {
+  if (w?.status?.availableReplicas !== undefined) return w.status.availableReplicas;
+  return w?.spec?.updateStrategy ? w.status?.readyReplicas ?? 0 : 0;
 }
 
 /**
