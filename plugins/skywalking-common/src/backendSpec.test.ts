@@ -131,3 +131,26 @@ describe('splitOAPReplicas', () => {
     expect(parseQuantity('lots')).toBeNaN();
   });
 });
+
+describe('validateBackendSpec: tls', () => {
+  const base = { name: 'demo', namespace: 'sw', cluster: 'local', version: '10.2.0' };
+  const paths = (tls: unknown) => validateBackendSpec({ ...base, tls }).map(e => e.path);
+
+  it('accepts plugin-issued and cert-manager TLS', () => {
+    expect(validateBackendSpec({ ...base, tls: { enabled: true } })).toEqual([]);
+    expect(validateBackendSpec({ ...base, tls: { enabled: false } })).toEqual([]);
+    expect(validateBackendSpec({ ...base, tls: { enabled: true, certManager: { issuerRef: { name: 'ca-issuer', kind: 'ClusterIssuer' } } } })).toEqual([]);
+    expect(validateBackendSpec({ ...base, tls: { enabled: true, certManager: { issuerRef: { name: 'ca', kind: 'Issuer', group: 'cert-manager.io' } } } })).toEqual([]);
+  });
+
+  it('names the field of each problem', () => {
+    expect(paths(true)).toEqual(['tls']);
+    expect(paths({ enabled: 'yes' })).toEqual(['tls.enabled']);
+    expect(paths({ enabled: true, ca: 'x' })).toEqual(['tls.ca']);
+    expect(paths({ enabled: true, certManager: {} })).toEqual(['tls.certManager.issuerRef']);
+    expect(paths({ enabled: true, certManager: { issuerRef: { name: 'Bad_Name', kind: 'Vault' } } })).toEqual([
+      'tls.certManager.issuerRef.name',
+      'tls.certManager.issuerRef.kind',
+    ]);
+  });
+});

@@ -27,6 +27,17 @@ export interface OAPRoleSplit {
   aggregators?: number;
 }
 
+/**
+ * TLS of a backend: a CA and serving certificates for OAP's gRPC (agents,
+ * Rover, OAP peers) and BanyanDB, issued and rotated by the plugin, or
+ * cert-manager Certificates from the given issuer. Agents get the CA.
+ */
+export interface BackendTls {
+  enabled?: boolean;
+  /** issue by cert-manager instead of the plugin (cert-manager must be installed) */
+  certManager?: { issuerRef: { name: string; kind: 'Issuer' | 'ClusterIssuer'; group?: string } };
+}
+
 /** The portal's description of one SkyWalking backend; the operator expands it into SWCK objects. */
 export interface SkyWalkingBackendSpec {
   name: string;
@@ -42,6 +53,7 @@ export interface SkyWalkingBackendSpec {
   };
   /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
   rover?: { enabled?: boolean; version?: string };
+  tls?: BackendTls;
   paused?: boolean;
   owner?: string;
 }
@@ -204,6 +216,35 @@ function scheduling(errors: FieldError[], path: string, o: Record<string, any>) 
   if (o.nodeSelector !== undefined) stringMap(errors, `${path}.nodeSelector`, o.nodeSelector, labelValue);
 }
 
+function tls(errors: FieldError[], t: unknown) {
+  if (!isObject(t)) {
+    errors.push({ path: 'tls', message: 'must be an object such as { "enabled": true }' });
+    return;
+  }
+  unknownKeys(errors, 'tls', t, ['enabled', 'certManager']);
+  if (t.enabled !== undefined && typeof t.enabled !== 'boolean') errors.push({ path: 'tls.enabled', message: 'must be true or false' });
+  if (t.certManager === undefined) return;
+  const cm = t.certManager;
+  if (!isObject(cm)) {
+    errors.push({ path: 'tls.certManager', message: 'must be an object such as { "issuerRef": { "name": "ca-issuer", "kind": "ClusterIssuer" } }' });
+    return;
+  }
+  unknownKeys(errors, 'tls.certManager', cm, ['issuerRef']);
+  const ref = cm.issuerRef;
+  if (!isObject(ref)) {
+    errors.push({ path: 'tls.certManager.issuerRef', message: 'is required: { "name": ..., "kind": "Issuer" | "ClusterIssuer" }' });
+    return;
+  }
+  unknownKeys(errors, 'tls.certManager.issuerRef', ref, ['name', 'kind', 'group']);
+  if (typeof ref.name !== 'string' || ref.name.length > 253 || !DNS1123_SUBDOMAIN.test(ref.name)) {
+    errors.push({ path: 'tls.certManager.issuerRef.name', message: `${JSON.stringify(ref.name ?? null)} is not an issuer name` });
+  }
+  if (ref.kind !== 'Issuer' && ref.kind !== 'ClusterIssuer') errors.push({ path: 'tls.certManager.issuerRef.kind', message: 'must be Issuer or ClusterIssuer' });
+  if (ref.group !== undefined && (typeof ref.group !== 'string' || !DNS1123_SUBDOMAIN.test(ref.group))) {
+    errors.push({ path: 'tls.certManager.issuerRef.group', message: `${JSON.stringify(ref.group)} is not an API group such as cert-manager.io` });
+  }
+}
+
 function roleSplit(errors: FieldError[], oap: Record<string, any>) {
   const r = oap.roleSplit;
   if (!isObject(r)) {
@@ -305,6 +346,7 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       if (v !== undefined && (typeof v !== 'string' || !VERSION.test(v))) errors.push({ path: 'rover.version', message: `"${v}" is not a Rover version such as 0.7.0` });
     }
   }
+  if (s.tls !== undefined) tls(errors, s.tls);
   if (s.paused !== undefined && typeof s.paused !== 'boolean') errors.push({ path: 'paused', message: 'must be true or false' });
   return errors;
 }

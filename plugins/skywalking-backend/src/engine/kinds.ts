@@ -75,8 +75,12 @@ export function renderOAPServerWithConfig(cr: CustomObject, cache: CacheView): K
     // every OAP Deployment (both roles when split) mounts the files
     for (const d of objects.filter(o => o.kind === 'Deployment')) {
       const pod = d.spec.template.spec;
-      pod.volumes = [...new Set(files.map(f => f.configMap))].map(n => ({ name: `config-${n}`, configMap: { name: n } }));
-      pod.containers[0].volumeMounts = files.map(f => ({ name: `config-${f.configMap}`, mountPath: `${f.path}/${f.name}`, subPath: f.name }));
+      // added to what the render mounted (the TLS certificate Secret)
+      pod.volumes = [...(pod.volumes ?? []), ...[...new Set(files.map(f => f.configMap))].map(n => ({ name: `config-${n}`, configMap: { name: n } }))];
+      pod.containers[0].volumeMounts = [
+        ...(pod.containers[0].volumeMounts ?? []),
+        ...files.map(f => ({ name: `config-${f.configMap}`, mountPath: `${f.path}/${f.name}`, subPath: f.name })),
+      ];
       d.spec.template.metadata.annotations['skywalking-backstage.io/files-checksum'] = checksum(files);
     }
   }

@@ -10,6 +10,16 @@ import {
   ROLE_SPLIT_ANNOTATION,
   SCHEDULING_ANNOTATION,
 } from './render';
+import {
+  agentCaConfigMapName,
+  banyandbDnsNames,
+  oapDnsNames,
+  TLS_ANNOTATION,
+  TLS_CHECKSUM_ANNOTATION,
+  TLS_VOLUME_NAME,
+  tlsNames,
+  tlsOf,
+} from './tls';
 
 const oap: CustomObject = {
   apiVersion: 'operator.skywalking.apache.org/v1alpha1',
@@ -296,5 +306,83 @@ describe('computeStatus', () => {
   it('checksum is stable for equal input', () => {
     expect(checksum({ a: 1 })).toBe(checksum({ a: 1 }));
     expect(checksum({ a: 1 })).not.toBe(checksum({ a: 2 }));
+  });
+});
+
+describe('TLS recorded on the custom objects', () => {
+  const tlsOn = (cr: CustomObject, sum?: string): CustomObject => {
+    const a = annotated(cr, { [TLS_ANNOTATION]: { enabled: true } });
+    return sum ? { ...a, metadata: { ...a.metadata, annotations: { ...a.metadata.annotations, [TLS_CHECKSUM_ANNOTATION]: sum } } } : a;
+  };
+
+  it('OAP: mounts the certificate Secret and gets the core gRPC SSL env and the BanyanDB trust CA, with the certificate checksum on the pods', () => {
+    const [d] = byKind(renderOAPServer(tlsOn(oap, 'abc123')), 'Deployment');
+    const pod = d.spec.template;
+    const c = pod.spec.containers[0];
+    expect(pod.spec.volumes).toContainEqual({ name: TLS_VOLUME_NAME, secret: { secretName: 'demo-oap-tls' } });
+    expect(c.volumeMounts).toContainEqual({ name: TLS_VOLUME_NAME, mountPath: '/skywalking/tls', readOnly: true });
+    expect(c.env).toEqual(expect.arrayContaining([
+      { name: 'SW_CORE_GRPC_SSL_ENABLED', value: 'true' },
+      { name: 'SW_CORE_GRPC_SSL_KEY_PATH', value: '/skywalking/tls/tls.key' },
+      { name: 'SW_CORE_GRPC_SSL_CERT_CHAIN_PATH', value: '/skywalking/tls/tls.crt' },
+      { name: 'SW_CORE_GRPC_SSL_TRUSTED_CA_PATH', value: '/skywalking/tls/ca.crt' },
+      { name: 'SW_STORAGE_BANYANDB_SSL_TRUST_CA_PATH', value: '/skywalking/tls/ca.crt' },
+    ]));
+    expect(pod.metadata.annotations[TLS_CHECKSUM_ANNOTATION]).toBe('abc123');
+    // a new certificate (checksum) changes the pod template: the pods roll
+    const [rotated] = byKind(renderOAPServer(tlsOn(oap, 'def456')), 'Deployment');
+    expect(rotated.spec.template.metadata.annotations[TLS_CHECKSUM_ANNOTATION]).toBe('def456');
+  });
+
+  it('OAP: no TLS, nothing of it; an external storage gets no BanyanDB trust CA; a value from the spec config wins', () => {
+    const [plainD] = byKind(renderOAPServer(oap), 'Deployment');
+    expect(plainD.spec.template.spec.volumes).toBeUndefined();
+    expect(plainD.spec.template.spec.containers[0].env.some((e: any) => e.name.startsWith('SW_CORE_GRPC_SSL'))).toBe(false);
+    expect(plainD.spec.template.metadata.annotations[TLS_CHECKSUM_ANNOTATION]).toBeUndefined();
+    const off = annotated(oap, { [TLS_ANNOTATION]: { enabled: false } });
+    expect(byKind(renderOAPServer(off), 'Deployment')[0].spec.template.spec.volumes).toBeUndefined();
+    const es = tlsOn({ ...oap, spec: { ...oap.spec, config: [{ name: 'SW_STORAGE', value: 'elasticsearch' }, { name: 'SW_CORE_GRPC_SSL_TRUSTED_CA_PATH', value: '/x/ca.crt' }] } });
+    const env = byKind(renderOAPServer(es), 'Deployment')[0].spec.template.spec.containers[0].env;
+    expect(env.some((e: any) => e.name === 'SW_STORAGE_BANYANDB_SSL_TRUST_CA_PATH')).toBe(false);
+    expect(env.filter((e: any) => e.name === 'SW_CORE_GRPC_SSL_TRUSTED_CA_PATH')).toEqual([{ name: 'SW_CORE_GRPC_SSL_TRUSTED_CA_PATH', value: '/x/ca.crt' }]);
+  });
+
+  it('OAP with role split: both Deployments serve TLS', () => {
+    const split = annotated({ ...oap, spec: { ...oap.spec, instances: 2 } }, { [ROLE_SPLIT_ANNOTATION]: { enabled: true }, [TLS_ANNOTATION]: { enabled: true } });
+    const ds = byKind(renderOAPServer(split), 'Deployment');
+    expect(ds).toHaveLength(2);
+    for (const d of ds) expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'SW_CORE_GRPC_SSL_ENABLED', value: 'true' });
+  });
+
+  it('BanyanDB: serves gRPC with TLS (its certificate Secret mounted), the HTTP probe stays plain', () => {
+    const db: CustomObject = {
+      apiVersion: 'operator.skywalking.apache.org/v1alpha1',
+      kind: 'BanyanDB',
+      metadata: { name: 'demo', namespace: 'sw', uid: 'uid-3' },
+      spec: { version: '0.8.0', counts: 1, config: ['standalone'], storages: [{ name: 'data', path: '/tmp', persistentVolumeClaimSpec: {} }] },
+    };
+    const [sts] = byKind(renderBanyanDB(tlsOn(db, 'ffff0000')), 'StatefulSet');
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.args).toEqual([
+      'standalone',
+      '--tls=true',
+      '--cert-file=/skywalking/tls/tls.crt',
+      '--key-file=/skywalking/tls/tls.key',
+      '--http-grpc-cert-file=/skywalking/tls/tls.crt',
+    ]);
+    expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/tmp' }, { name: TLS_VOLUME_NAME, mountPath: '/skywalking/tls', readOnly: true }]);
+    expect(sts.spec.template.spec.volumes).toEqual([{ name: TLS_VOLUME_NAME, secret: { secretName: 'demo-banyandb-tls' } }]);
+    expect(sts.spec.template.metadata.annotations[TLS_CHECKSUM_ANNOTATION]).toBe('ffff0000');
+    expect(c.readinessProbe.httpGet.port).toBe(17913);
+    expect(byKind(renderBanyanDB(db), 'StatefulSet')[0].spec.template.spec.containers[0].args).toEqual(['standalone']);
+  });
+
+  it('names and DNS names of the certificates', () => {
+    expect(tlsNames('demo')).toEqual({ ca: 'demo-ca', oap: 'demo-oap-tls', banyandb: 'demo-banyandb-tls' });
+    expect(oapDnsNames('demo', 'sw', false)).toEqual(['demo-oap', 'demo-oap.sw', 'demo-oap.sw.svc', 'demo-oap.sw.svc.cluster.local']);
+    expect(oapDnsNames('demo', 'sw', true)).toContain('demo-oap-query.sw.svc.cluster.local');
+    expect(banyandbDnsNames('demo', 'sw')).toEqual(['demo-banyandb-grpc', 'demo-banyandb-grpc.sw', 'demo-banyandb-grpc.sw.svc', 'demo-banyandb-grpc.sw.svc.cluster.local', 'localhost']);
+    expect(agentCaConfigMapName('demo')).toBe('skywalking-ca-demo');
+    expect(tlsOf({ metadata: { annotations: { [TLS_ANNOTATION]: 'not json' } } })).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  * The operator server-side applies their output; unit tests pin it.
  */
 import { OAPRoleSplit, PodScheduling, splitOAPReplicas } from '../backendSpec';
+import { addBanyanDBTls, addOapTls } from './tls';
 
 export const MANAGED_BY = 'skywalking-backstage';
 export const SWCK_API_VERSION = 'operator.skywalking.apache.org/v1alpha1';
@@ -219,6 +220,8 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
       },
     });
   }
+  // TLS recorded on the OAPServer: certificate Secret, gRPC SSL env, checksum (tls.ts)
+  for (const d of objects.filter(o => o.kind === 'Deployment')) addOapTls(cr, d);
   objects.push({
     apiVersion: 'v1',
     kind: 'Service',
@@ -311,7 +314,7 @@ export function renderBanyanDB(cr: CustomObject): KubeObject[] {
   const sched = schedulingOf(cr);
   // SWCK's BanyanDB has spec.affinity; the recorded scheduling may add the rest
   const affinity = sched.affinity ?? (cr.spec.affinity && Object.keys(cr.spec.affinity).length ? cr.spec.affinity : undefined);
-  return [
+  const objects: KubeObject[] = [
     {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -356,6 +359,9 @@ export function renderBanyanDB(cr: CustomObject): KubeObject[] {
       spec: { selector, ports: [{ name: 'http', port: 17913, targetPort: 17913 }] },
     },
   ];
+  // TLS recorded on the BanyanDB: gRPC served with its certificate (tls.ts)
+  addBanyanDBTls(cr, objects[0]);
+  return objects;
 }
 
 export interface Condition {
