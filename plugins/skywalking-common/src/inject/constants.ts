@@ -33,6 +33,8 @@ export const DEFAULT_AGENT_IMAGE = 'apache/skywalking-java-agent:8.16.0-java8';
 export const DEFAULT_INIT_CONTAINER_NAME = 'inject-skywalking-agent';
 export const DEFAULT_SHARED_VOLUME_NAME = 'sky-agent';
 export const DEFAULT_MOUNT_PATH = '/sky/agent';
+/** Volume of the backend's CA (a ConfigMap with ca.crt), mounted at `<mount path>/ca`. */
+export const DEFAULT_CA_VOLUME_NAME = 'sky-agent-ca';
 export const DEFAULT_INIT_COMMAND = 'sh';
 export const DEFAULT_INIT_ARGS_OPTION = '-c';
 export const defaultInitArgsCommand = (mountPath: string) =>

@@ -595,3 +595,55 @@ describe('injectAgent: Istio', () => {
     expect(isIstioPod(demoPod())).toBe(false);
   });
 });
+
+describe('injectAgent: the backend CA (TLS)', () => {
+  it('mounts ca.crt of the CA ConfigMap into the agent ca/ directory, read-only, after the agent volume', () => {
+    const input = demoPod();
+    const r = injectAgent({ pod: input, backend: { collectorAddress: 'demo-oap.sw:11800', caConfigMap: 'skywalking-ca-demo' } });
+    expect(r.injected).toBe(true);
+    expect(r.errors).toEqual([]);
+    expect(r.pod.spec.volumes).toEqual([
+      { name: 'sky-agent', emptyDir: {} },
+      { name: 'sky-agent-ca', configMap: { name: 'skywalking-ca-demo', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ]);
+    expect(r.pod.spec.containers[0].volumeMounts).toEqual([
+      { name: 'sky-agent', mountPath: '/sky/agent' },
+      { name: 'sky-agent-ca', mountPath: '/sky/agent/ca', readOnly: true },
+    ]);
+    // the init container copies the agent only; it does not see the CA
+    expect(r.pod.spec.initContainers![0].volumeMounts).toEqual([{ name: 'sky-agent', mountPath: '/sky/agent' }]);
+    expect(applyPatch(clone(input), clone(r.patch)).newDocument).toEqual(r.pod);
+    // removal takes out exactly what was added
+    expect(removeAgent(r.pod).pod).toEqual(input);
+    // idempotent
+    expect(injectAgent({ pod: r.pod, backend: { caConfigMap: 'skywalking-ca-demo' } }).patch).toEqual([]);
+  });
+
+  it('follows an annotated mount path and volume name', () => {
+    const r = injectAgent({
+      pod: demoPod({ 'sidecar.skywalking.apache.org/sidecarVolumeMount.MountPath': '/opt/agent', 'sidecar.skywalking.apache.org/sidecarVolume.Name': 'agent' }),
+      backend: { caConfigMap: 'ca' },
+    });
+    expect(r.pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'agent-ca', mountPath: '/opt/agent/ca', readOnly: true });
+    expect(removeAgent(r.pod).removed).toBe(true);
+    expect(removeAgent(r.pod).pod.spec.volumes).toBeUndefined();
+  });
+
+  it('rejects a bad ConfigMap name and still injects the agent (without CA)', () => {
+    const r = injectAgent({ pod: demoPod(), backend: { caConfigMap: 'Bad Name/..' } });
+    expect(r.injected).toBe(true);
+    expect(r.errors.map(e => e.path)).toEqual(['backend.caConfigMap']);
+    expect(r.pod.spec.volumes).toEqual([{ name: 'sky-agent', emptyDir: {} }]);
+  });
+
+  it('refuses when the CA volume name is taken', () => {
+    const r = injectAgent({ pod: demoPod(undefined, { volumes: [{ name: 'sky-agent-ca', emptyDir: {} }] }), backend: { caConfigMap: 'ca' } });
+    expect(r.injected).toBe(false);
+    expect(r.reason).toBe('CA volume name is taken');
+  });
+
+  it('reads markers written before the CA existed', () => {
+    const old = injectAgent({ pod: demoPod() }).pod;
+    expect(removeAgent(old).pod).toEqual(demoPod());
+  });
+});

@@ -12,6 +12,7 @@ import {
   AGENT_OVERLAY_ANNOTATION,
   BOOTSTRAP_PLUGINS_ANNOTATION,
   DEFAULT_AGENT_IMAGE,
+  DEFAULT_CA_VOLUME_NAME,
   DEFAULT_ENV_NAME,
   DEFAULT_INIT_ARGS_OPTION,
   DEFAULT_INIT_COMMAND,
@@ -230,6 +231,14 @@ export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P
     else backendEnv.push({ name: ENV_COLLECTOR_BACKEND_SERVICES, value: backend.collectorAddress });
   }
 
+  let caConfigMap: string | undefined;
+  if (backend.caConfigMap !== undefined) {
+    const v = backend.caConfigMap;
+    if (typeof v !== 'string' || v.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v)) {
+      errors.push({ path: 'backend.caConfigMap', message: `${JSON.stringify(v)} is not a ConfigMap name; the agent gets no CA` });
+    } else caConfigMap = v;
+  }
+
   const sc = cfg.sidecar;
   const mountPath = sc['sidecarVolumeMount.MountPath'] ?? DEFAULT_MOUNT_PATH;
   const volumeName = sc['sidecarVolume.Name'] ?? defaults.sharedVolumeName ?? DEFAULT_SHARED_VOLUME_NAME;
@@ -311,6 +320,12 @@ export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P
     errors.push({ path: 'spec.volumes', message: `a volume named ${JSON.stringify(volumeName)} already exists` });
     return unchanged(original, 'shared volume name is taken', errors, warnings);
   }
+  const caVolume = volumeName === DEFAULT_SHARED_VOLUME_NAME ? DEFAULT_CA_VOLUME_NAME : `${volumeName.slice(0, 60)}-ca`;
+  if (caConfigMap && (spec.volumes ?? []).some(v => v?.name === caVolume)) {
+    errors.push({ path: 'spec.volumes', message: `a volume named ${JSON.stringify(caVolume)} already exists` });
+    return unchanged(original, 'CA volume name is taken', errors, warnings);
+  }
+  const caMountPath = `${mountPath.replace(/\/+$/, '')}/ca`;
 
   const candidates = spec.containers
     .map((c, i) => ({ c, i }))
@@ -368,6 +383,11 @@ export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P
       record.created.push(`containers/${c.name}/volumeMounts`);
     }
     container.volumeMounts.push({ name: volumeName, mountPath });
+    if (caConfigMap) {
+      // after the agent's volume: the CA directory is mounted inside it
+      container.volumeMounts.push({ name: caVolume, mountPath: caMountPath, readOnly: true });
+      entry.caMount = { name: caVolume, mountPath: caMountPath };
+    }
     if (!container.env) {
       container.env = [];
       record.created.push(`containers/${c.name}/env`);
@@ -405,6 +425,11 @@ export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P
     record.created.push('spec.volumes');
   }
   spec.volumes.push({ name: volumeName, emptyDir: {} });
+  if (caConfigMap) {
+    // ca.crt only: the ConfigMap holds no key
+    spec.volumes.push({ name: caVolume, configMap: { name: caConfigMap, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    record.caVolume = caVolume;
+  }
 
   if (!pod.metadata) {
     pod.metadata = {};
@@ -452,6 +477,7 @@ function parseRecord(raw: unknown): InjectionRecord | string {
     r.v !== 1 ||
     typeof r.initContainer !== 'string' ||
     typeof r.volume !== 'string' ||
+    (r.caVolume !== undefined && typeof r.caVolume !== 'string') ||
     !strs(r.created) ||
     !strs(r.annotations) ||
     !Array.isArray(r.containers) ||
@@ -462,7 +488,8 @@ function parseRecord(raw: unknown): InjectionRecord | string {
         c.volumeMount &&
         typeof c.volumeMount.name === 'string' &&
         strs(c.env) &&
-        (c.appended === undefined || (typeof c.appended.name === 'string' && typeof c.appended.text === 'string')),
+        (c.appended === undefined || (typeof c.appended.name === 'string' && typeof c.appended.text === 'string')) &&
+        (c.caMount === undefined || (typeof c.caMount.name === 'string' && typeof c.caMount.mountPath === 'string')),
     )
   ) {
     return 'does not describe an injection';
@@ -528,6 +555,8 @@ export function removeAgent<P extends AnyPod>(input: P): RemoveAgentResult<P & P
       m => m.name === entry.volumeMount.name && m.mountPath === entry.volumeMount.mountPath,
       `volume mount ${entry.volumeMount.name} of container ${entry.name}`,
     );
+    const ca = entry.caMount;
+    if (ca) removeLast(container.volumeMounts, m => m.name === ca.name && m.mountPath === ca.mountPath, `volume mount ${ca.name} of container ${entry.name}`);
     for (const name of [...entry.env].reverse()) removeLast(container.env, e => e.name === name, `env ${name} of container ${entry.name}`);
     if (entry.appended) {
       const idx = lastIndexOfName(container.env, entry.appended.name);
@@ -541,6 +570,7 @@ export function removeAgent<P extends AnyPod>(input: P): RemoveAgentResult<P & P
   }
   removeLast(spec.initContainers, c => c.name === record.initContainer, `init container ${record.initContainer}`);
   removeLast(spec.volumes, v => v.name === record.volume, `volume ${record.volume}`);
+  if (record.caVolume) removeLast(spec.volumes, v => v.name === record.caVolume, `volume ${record.caVolume}`);
   dropIfEmpty(spec, 'initContainers', 'spec.initContainers');
   dropIfEmpty(spec, 'volumes', 'spec.volumes');
   const meta = pod.metadata!;

@@ -82,6 +82,14 @@ export interface AgentBackend {
   collectorAddress?: string;
   /** Service name shown in SkyWalking (from the catalog entity). */
   agentServiceName?: string;
+  /**
+   * ConfigMap (in the pod's namespace) whose `ca.crt` is the backend's CA:
+   * mounted as the agent's `ca/ca.crt`, which turns the agent's TLS on
+   * (skywalking-java docs, setup/service-agent/java-agent/TLS.md: "Agent
+   * enables TLS automatically after the ca.crt (by default /ca folder in
+   * agent package) file is detected").
+   */
+  caConfigMap?: string;
 }
 
 export interface InjectAgentInput {
@@ -139,6 +147,8 @@ export interface InjectionRecord {
   v: 1;
   initContainer: string;
   volume: string;
+  /** the CA ConfigMap volume, when one was added */
+  caVolume?: string;
   /** arrays/maps that did not exist before and are dropped again when empty */
   created: string[];
   /** annotations added to the pod */
@@ -146,6 +156,8 @@ export interface InjectionRecord {
   containers: Array<{
     name: string;
     volumeMount: { name: string; mountPath: string };
+    /** the CA mount in the agent's ca/ directory, when added */
+    caMount?: { name: string; mountPath: string };
     /** env vars added (by name) */
     env: string[];
     /** text appended to an existing env var (JAVA_TOOL_OPTIONS) */
