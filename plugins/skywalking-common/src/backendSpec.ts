@@ -1,4 +1,5 @@
 import { FieldError } from './api';
+import { BANYANDB_DEFAULT_VERSION, BanyanDBBackup, BanyanDBRestore, validateBackup, validateRestore } from './operator/backup';
 
 /** Where and with what the pods of a component run: core/v1 fields, copied into its pod template. */
 export interface PodScheduling {
@@ -48,7 +49,14 @@ export interface SkyWalkingBackendSpec {
   ui?: PodScheduling & { enabled?: boolean; replicas?: number; ingress?: { host: string; ingressClassName?: string } };
   storage?: {
     type: StorageType;
-    banyandb?: PodScheduling & { version?: string; storageSize?: string };
+    banyandb?: PodScheduling & {
+      version?: string;
+      storageSize?: string;
+      /** BanyanDB's backup tool: a sidecar backing up on the schedule, and on demand (Jobs) */
+      backup?: BanyanDBBackup;
+      /** start from a backup: the BanyanDB pod restores it (init container) before the data node starts */
+      restore?: BanyanDBRestore;
+    };
     external?: { address?: string; secretName?: string; database?: string };
   };
   /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
@@ -326,12 +334,18 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       if (v !== undefined && (typeof v !== 'string' || !VERSION.test(v))) errors.push({ path: 'storage.banyandb.version', message: `"${v}" is not a version` });
       const size = s.storage.banyandb?.storageSize;
       if (size !== undefined && (typeof size !== 'string' || !QUANTITY.test(size))) errors.push({ path: 'storage.banyandb.storageSize', message: `"${size}" is not a Kubernetes quantity such as 10Gi` });
+      const bv = typeof v === 'string' ? v : BANYANDB_DEFAULT_VERSION;
+      if (s.storage.banyandb?.backup !== undefined) validateBackup(errors, 'storage.banyandb.backup', s.storage.banyandb.backup, bv);
+      if (s.storage.banyandb?.restore !== undefined) validateRestore(errors, 'storage.banyandb.restore', s.storage.banyandb.restore, bv);
     } else {
       const ext = s.storage.external ?? {};
       if (typeof ext.address !== 'string' || !HOST_PORT.test(ext.address)) {
         errors.push({ path: 'storage.external.address', message: 'is required for external storage, as host:port (comma-separated for several nodes)' });
       }
       dnsLabel(errors, 'storage.external.secretName', ext.secretName, 253);
+      if (isObject(s.storage.banyandb) && (s.storage.banyandb.backup !== undefined || s.storage.banyandb.restore !== undefined)) {
+        errors.push({ path: 'storage.banyandb', message: `backup and restore are BanyanDB's; ${type} keeps its own backups (snapshots of the database itself)` });
+      }
       if ('password' in ext || 'username' in ext) {
         errors.push({ path: 'storage.external', message: 'credentials must come from the Secret named in secretName, not inline' });
       }

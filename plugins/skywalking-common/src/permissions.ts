@@ -25,6 +25,21 @@ export const skywalkingBackendDeletePermission = createPermission({
 });
 
 /**
+ * Back a BanyanDB backend up on demand and see its backup history. A
+ * resource permission on the backend (resourceRef `<cluster>/<namespace>/<name>`),
+ * so policies can grant it per backend. Restoring creates (or recreates) a
+ * backend and takes skywalking.backend.create.
+ */
+export const skywalkingBackendBackupPermission = createPermission({
+  name: 'skywalking.backend.backup',
+  attributes: { action: 'update' },
+  resourceType: 'skywalking-backend',
+});
+
+/** The resourceRef of a backend for skywalkingBackendBackupPermission. */
+export const backendResourceRef = (r: { cluster: string; namespace: string; name: string }) => `${r.cluster}/${r.namespace}/${r.name}`;
+
+/**
  * Turn agent injection on or off for a catalog entity's workloads. A resource
  * permission on the catalog entity, so policies can grant it to owners only.
  */
@@ -40,4 +55,5 @@ export const skywalkingPermissions = [
   skywalkingBackendUpdatePermission,
   skywalkingBackendDeletePermission,
   skywalkingTracingTogglePermission,
+  skywalkingBackendBackupPermission,
 ];

@@ -1,3 +1,4 @@
 export * from './render';
 export * from './rover';
 export * from './tls';
+export * from './backup';
