@@ -7,6 +7,7 @@ import { ClusterRegistry } from './clusters/ClusterRegistry';
 import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
 import { BackendService, outboxFromStore } from './service/BackendService';
+import { BackupService } from './service/BackupService';
 import { createRouter } from './service/router';
 import { OperatorEngine } from './engine';
 import { JavaAgentController } from './operator/JavaAgentController';
@@ -145,6 +146,7 @@ export const skywalkingPlugin = createBackendPlugin({
             validateBackendSpec,
             tracing,
             topology,
+            backups: new BackupService({ clusters, backends, logger }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -9,6 +9,7 @@ import {
   renderBanyanDB,
   renderOAPServer,
   renderUI,
+  withBackupAndRestore,
 } from '@skywalking-backstage/plugin-skywalking-common';
 
 export const SWCK_GROUP = 'operator.skywalking.apache.org';
@@ -333,7 +334,8 @@ export const KINDS: KindDef[] = [
   {
     kind: 'BanyanDB',
     plural: 'banyandbs',
-    render: cr => renderBanyanDB(cr),
+    // the backup sidecar and restore init container the recorded backup and restore ask for (backup.ts)
+    render: cr => withBackupAndRestore(cr, renderBanyanDB(cr)),
     status(cr, cache, now) {
       const s = workloadStatus(cr, cached(cache, 'StatefulSet', cr, `${cr.metadata.name}-banyandb`), now);
       return { available_pods: s.availableReplicas, conditions: swckConditions(s.conditions, now) };

@@ -1,6 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
+  BACKUP_ANNOTATION,
+  backupOf,
   BackendDetail,
   BackendPhase,
   BackendRef,
@@ -11,6 +13,9 @@ import {
   PodScheduling,
   PodSummary,
   renderRover,
+  RESTORE_ANNOTATION,
+  restoredCondition,
+  restoreOf,
   ROLE_SPLIT_ANNOTATION,
   roleSplitOf,
   roverNames,
@@ -112,10 +117,16 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
     const v = spec.storage?.banyandb?.version ?? DEFAULT_BANYANDB_VERSION;
     const size = spec.storage?.banyandb?.storageSize;
     const sched = schedulingPart(spec.storage?.banyandb);
+    const { backup, restore } = spec.storage?.banyandb ?? {};
     objects.push({
       apiVersion: SWCK_API_VERSION,
       kind: 'BanyanDB',
-      metadata: meta(spec.name, schedulingAnnotation(sched)),
+      metadata: meta(spec.name, {
+        ...schedulingAnnotation(sched),
+        // SWCK's BanyanDB has no backup fields: recorded here, rendered as sidecar / init container
+        ...(backup !== undefined ? { [BACKUP_ANNOTATION]: JSON.stringify(backup) } : {}),
+        ...(restore !== undefined ? { [RESTORE_ANNOTATION]: JSON.stringify(restore) } : {}),
+      }),
       spec: {
         version: v,
         counts: 1,
@@ -440,15 +451,21 @@ export class BackendService implements BackendOperations {
       .slice(-50);
     // as asked, also when switched off
     const roleSplit = recorded(oap, ROLE_SPLIT_ANNOTATION);
+    const summary = this.summarize(ref.cluster, oap, ui, db, rover);
+    // Restored: from the BanyanDB pods' restore init container (backup.ts)
+    const restored = db ? restoredCondition(restoreOf(db), pods.items.filter(p => p.metadata?.labels?.app === 'banyandb')) : undefined;
+    if (restored) summary.conditions.push(restored);
+    const backup = db ? backupOf(db) : undefined;
+    const restore = db ? restoreOf(db) : undefined;
     return {
-      ...this.summarize(ref.cluster, oap, ui, db, rover),
+      ...summary,
       pods: podSummaries,
       events,
       // what the portal recorded beside SWCK's fields (scheduling, role split) comes back with them
       spec: {
         oap: { ...oap.spec, ...schedulingOf(oap as any), ...(roleSplit !== undefined ? { roleSplit } : {}) },
         ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
-        banyandb: db ? { ...db.spec, ...schedulingOf(db as any) } : undefined,
+        banyandb: db ? { ...db.spec, ...schedulingOf(db as any), ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) } : undefined,
         rover: roverOf(oap) ?? { enabled: false },
       },
     };

@@ -14,7 +14,10 @@ import {
 import { createPermissionIntegrationRouter } from '@backstage/plugin-permission-node';
 import {
   BackendRef,
+  backendResourceRef,
   FieldError,
+  isBackupTimeDir,
+  skywalkingBackendBackupPermission,
   skywalkingBackendCreatePermission,
   skywalkingBackendDeletePermission,
   skywalkingBackendReadPermission,
@@ -25,6 +28,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { SkyWalkingStore } from '../database/SkyWalkingStore';
+import { BackupInputError, BackupOperations } from './BackupService';
 import { BackendOperations } from './types';
 
 export interface TracingOperations {
@@ -52,6 +56,8 @@ export interface RouterOptions {
   validateBackendSpec: (spec: unknown) => FieldError[];
   tracing?: TracingOperations;
   topology?: TopologyOperations;
+  /** BanyanDB backups and restores (BackupService) */
+  backups?: BackupOperations;
   auditor?: AuditorService;
 }
 
@@ -230,6 +236,70 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.status(result.queued ? 202 : 200).json(result);
   });
 
+  // ---------------------------------------------------------------- backups
+
+  function backupsOrUnavailable(): BackupOperations {
+    if (!options.backups) throw new ServiceUnavailableError('backups are not configured in this portal');
+    return options.backups;
+  }
+
+  router.get('/backends/:cluster/:namespace/:name/backups', async (req, res) => {
+    await authorize(req, skywalkingBackendReadPermission);
+    const ref = refFrom(req);
+    res.json(await backupsOrUnavailable().listBackups(ref));
+  });
+
+  router.post('/backends/:cluster/:namespace/:name/backups', async (req, res) => {
+    const ref = refFrom(req);
+    const credentials = await authorize(req, skywalkingBackendBackupPermission, backendResourceRef(ref));
+    const actor = actorOf(credentials);
+    const body = req.body ?? {};
+    if (typeof body !== 'object' || Array.isArray(body)) throw new SpecValidationError([{ path: '', message: 'body must be an object such as {} or { "target": { "pvc": { "claimName": "…" } } }' }]);
+    try {
+      const run = await backupsOrUnavailable().startBackup(ref, { target: body.target }, actor);
+      await audit(actor, 'backup', target(ref), { job: run.name, backup: run.backup, destination: run.target });
+      res.status(201).json(run);
+    } catch (e: any) {
+      // refused requests are audited too: who tried to back up what
+      await audit(actor, 'backup', target(ref), { error: e?.message ?? String(e) });
+      throw e;
+    }
+  });
+
+  router.post('/backends/:cluster/:namespace/:name/restore', async (req, res) => {
+    const credentials = await authorize(req, skywalkingBackendCreatePermission);
+    const ref = refFrom(req);
+    const actor = actorOf(credentials);
+    const body = req.body ?? {};
+    const errors: FieldError[] = [];
+    if (!isBackupTimeDir(body.backup)) {
+      errors.push({ path: 'backup', message: `${JSON.stringify(body.backup ?? null)} is not a backup time directory such as 2026-11-30 (daily) or 2026-11-30-14 (hourly)` });
+    }
+    if (body.from !== undefined) {
+      const f = body.from;
+      if (!f || typeof f !== 'object') errors.push({ path: 'from', message: 'must be { cluster, namespace, name }' });
+      else {
+        if (typeof f.cluster !== 'string' || !f.cluster) errors.push({ path: 'from.cluster', message: 'is required' });
+        for (const k of ['namespace', 'name']) {
+          if (typeof f[k] !== 'string' || f[k].length > 63 || !DNS1123_LABEL.test(f[k])) errors.push({ path: `from.${k}`, message: `"${f[k] ?? ''}" is not a DNS-1123 label` });
+        }
+      }
+    }
+    if (body.spec !== undefined && (!body.spec || typeof body.spec !== 'object' || Array.isArray(body.spec))) errors.push({ path: 'spec', message: 'must be an object' });
+    if (errors.length) throw new SpecValidationError(errors);
+    try {
+      const result = await backupsOrUnavailable().restore(ref, { backup: body.backup, from: body.from, target: body.target, spec: body.spec }, actor);
+      if (result.created) {
+        await store.recordBackend({ ...ref, ownerRef: body.owner ?? result.spec?.owner, entityRef: body.entityRef, createdBy: actor });
+      }
+      await audit(actor, 'restore', target(ref), { backup: body.backup, from: body.from ?? ref, restore: result.restore, created: result.created, queued: result.queued });
+      res.status(result.queued ? 202 : 201).json(result);
+    } catch (e: any) {
+      await audit(actor, 'restore', target(ref), { backup: body.backup, from: body.from ?? ref, error: e?.message ?? String(e) });
+      throw e;
+    }
+  });
+
   router.get('/audit', async (req, res) => {
     await authorize(req, skywalkingBackendReadPermission);
     const t = typeof req.query.target === 'string' ? req.query.target : undefined;
@@ -275,7 +345,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   // field errors travel in the body so the UI and the scaffolder can show them
   router.use(((err, _req, res, next) => {
-    if (err instanceof SpecValidationError) {
+    if (err instanceof SpecValidationError || err instanceof BackupInputError) {
       res.status(400).json({ error: { name: 'InputError', message: err.message }, fields: err.fields });
       return;
     }
