@@ -612,7 +612,7 @@ describe('injectAgent: the backend CA (TLS)', () => {
     ]);
     // the init container copies the agent only; it does not see the CA
     expect(r.pod.spec.initContainers![0].volumeMounts).toEqual([{ name: 'sky-agent', mountPath: '/sky/agent' }]);
-    expect(applyPatch(clone(input), clone(r.patch)).newDocument).toEqual(r.pod);
+    expect(applyPatch(clone(input), clone(r.patch) as any).newDocument).toEqual(r.pod);
     // removal takes out exactly what was added
     expect(removeAgent(r.pod).pod).toEqual(input);
     // idempotent
