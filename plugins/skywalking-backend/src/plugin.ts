@@ -92,6 +92,8 @@ export const skywalkingPlugin = createBackendPlugin({
           clusters: () => clusters.names(),
           injectionMode: c => clusters.definition(c).injectionMode,
           backendCollector: b => `${b.name}-oap.${b.namespace}:11800`,
+          // a backend with TLS: its CA goes to the agents (ConfigMap in the workload namespace)
+          backendCa: b => backends.tls.agentCa(b),
           logger,
         });
         await scheduler.scheduleTask({
@@ -101,6 +103,18 @@ export const skywalkingPlugin = createBackendPlugin({
           scope: 'local',
           fn: async () => {
             await tracing.reconcileTracing();
+          },
+        });
+
+        // backend certificates (tls.enabled): serving certificates renewed within 30 days of
+        // expiry, the CA within a year (both CAs trusted meanwhile); pods roll by the checksum
+        await scheduler.scheduleTask({
+          id: 'skywalking-backend-certificate-rotation',
+          frequency: { hours: 1 },
+          timeout: { minutes: 10 },
+          scope: 'global',
+          fn: async () => {
+            await backends.tls.rotateAll();
           },
         });
 

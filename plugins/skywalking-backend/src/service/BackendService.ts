@@ -23,12 +23,14 @@ import {
   schedulingOf,
   SkyWalkingBackendSpec,
   StatusCondition,
+  TLS_ANNOTATION,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import { ClusterRegistry, ClusterUnreachableError } from '../clusters/ClusterRegistry';
 import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
+import { BackendTls } from './BackendTls';
 
 /** fieldManager of create/update (the whole spec of each custom object) */
 export const FIELD_MANAGER = 'skywalking-backstage';
@@ -194,6 +196,12 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
       },
     });
   }
+  // TLS as asked, on the objects whose pods serve it (operator/tls.ts renders it; BackendTls issues the certificates)
+  if (spec.tls !== undefined) {
+    for (const o of objects.filter(x => x.kind === 'OAPServer' || x.kind === 'BanyanDB')) {
+      o.metadata.annotations = { ...o.metadata.annotations, [TLS_ANNOTATION]: JSON.stringify(spec.tls) };
+    }
+  }
   return objects;
 }
 
@@ -286,6 +294,8 @@ export interface BackendServiceOptions {
   logger: LoggerService;
   /** leadership and SWCK detection per cluster (OperatorEngine.state) */
   operatorState?: (cluster: string) => { leader?: boolean; swckControllerDetected?: boolean };
+  /** certificates of backends with TLS (default: one on these clusters) */
+  tls?: BackendTls;
 }
 
 /**
@@ -296,7 +306,12 @@ export interface BackendServiceOptions {
  * drainOutbox() when the cluster answers again.
  */
 export class BackendService implements BackendOperations {
-  constructor(private readonly o: BackendServiceOptions) {}
+  /** issues, renews and removes the certificates of backends with TLS */
+  readonly tls: BackendTls;
+
+  constructor(private readonly o: BackendServiceOptions) {
+    this.tls = o.tls ?? new BackendTls({ clusters: o.clusters, logger: o.logger });
+  }
 
   private c(cluster: string) {
     return this.o.clusters.clients(cluster);
@@ -467,6 +482,7 @@ export class BackendService implements BackendOperations {
         ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
         banyandb: db ? { ...db.spec, ...schedulingOf(db as any), ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) } : undefined,
         rover: roverOf(oap) ?? { enabled: false },
+        tls: recorded(oap, TLS_ANNOTATION) ?? { enabled: false },
       },
     };
   }
@@ -546,6 +562,7 @@ export class BackendService implements BackendOperations {
     const ns: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } };
     const applied = await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
     await this.syncRover(spec, applied, false);
+    if (spec.tls !== undefined) await this.tls.reconcile(spec);
   }
 
   async create(spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
@@ -559,6 +576,8 @@ export class BackendService implements BackendOperations {
     const applied = await this.applyAll(ref.cluster, objects);
     // Rover switched off (or never on): its DaemonSet and RBAC go; nothing is left behind
     await this.syncRover(full, applied, true);
+    // certificates issued, or removed when TLS was turned off
+    await this.tls.reconcile(ref);
     // a component no longer in the spec (UI disabled, storage now external) goes
     const kinds = new Set(objects.map(o => o.kind));
     for (const kind of ['UI', 'BanyanDB']) {
@@ -660,6 +679,8 @@ export class BackendService implements BackendOperations {
     for (const kind of ['UI', 'OAPServer', 'BanyanDB']) await this.deleteKind(ref, kind);
     // cluster-scoped RBAC has no namespaced owner: deleted here (the DaemonSet would also go by its owner)
     await this.deleteRover(ref);
+    // Secrets of cert-manager carry no owner reference (by default): removed by their label
+    await this.tls.remove(ref);
   }
 
   async delete(ref: BackendRef, actor: string): Promise<WriteResult> {

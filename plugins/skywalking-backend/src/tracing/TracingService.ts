@@ -18,6 +18,8 @@ import type { BackstageCredentials, LoggerService } from '@backstage/backend-plu
 import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import {
+  agentCaConfigMapName,
+  AGENT_CA_CONFIGMAP_ANNOTATION,
   BackendRef,
   DEFAULT_INIT_CONTAINER_NAME,
   entityBackendRef,
@@ -66,6 +68,11 @@ export interface TracingServiceOptions {
   injectionMode: (cluster: string) => InjectionMode;
   /** OAP gRPC address of a backend, e.g. `${name}-oap.${namespace}:11800` */
   backendCollector: (backend: BackendRef) => string;
+  /**
+   * The CA bundle (ca.crt) of a backend with TLS, undefined without TLS
+   * (BackendTls.agentCa); its agents get it as a ConfigMap in their namespace
+   */
+  backendCa?: (backend: BackendRef) => Promise<string | undefined>;
   logger: LoggerService;
   /** service credentials for reconcileTracing's catalog reads (Backstage AuthService) */
   auth?: { getOwnServiceCredentials(): Promise<BackstageCredentials> };
@@ -348,14 +355,29 @@ export class TracingService implements TracingOperations {
     const collector = desired.backend ? this.options.backendCollector(desired.backend) : undefined;
     const serviceName = entity.metadata.name;
     const namespaces = new Set<string>();
+    // TLS backend: the agents trust its CA, from a ConfigMap in each workload namespace
+    let caPem: string | undefined;
+    if (desired.enabled && desired.backend && this.options.backendCa && workloads.length) {
+      try {
+        caPem = await withTimeout(this.timeoutMs, 'reading the backend CA', () => this.options.backendCa!(desired.backend!));
+      } catch (e) {
+        return { ...out, reachable: true, error: `cluster ${cluster}: the CA of backend ${desired.backend.namespace}/${desired.backend.name}: ${errorMessage(e)}` };
+      }
+    }
+    const caConfigMap = caPem && desired.backend ? agentCaConfigMapName(desired.backend.name) : undefined;
+    const caWritten = new Set<string>();
     for (const w of workloads) {
       const ref: WorkloadRef = { cluster, namespace: w.metadata.namespace, kind: w.kind, name: w.metadata.name };
       const key = workloadKey(ref);
       try {
         const changed = await withTimeout(this.timeoutMs, `updating ${key}`, async () => {
           if (!desired.enabled) return this.disableWorkload(kube!, w);
-          if (mode === 'webhook') return this.enableWebhook(kube!, w, serviceName, collector!);
-          return this.enablePatch(kube!, w, serviceName, collector!);
+          if (caConfigMap && !caWritten.has(w.metadata.namespace)) {
+            await kube!.applyCaConfigMap(w.metadata.namespace, caConfigMap, caPem!);
+            caWritten.add(w.metadata.namespace);
+          }
+          if (mode === 'webhook') return this.enableWebhook(kube!, w, serviceName, collector!, caConfigMap);
+          return this.enablePatch(kube!, w, serviceName, collector!, caConfigMap);
         });
         if (changed) out.changed.push(key);
         namespaces.add(w.metadata.namespace);
@@ -383,7 +405,7 @@ export class TracingService implements TracingOperations {
   }
 
   /** webhook mode: namespace label, opt-in label and agent annotations on the pod template (SSA). */
-  private async enableWebhook(kube: Kube, w: PlainWorkload, serviceName: string, collector: string): Promise<boolean> {
+  private async enableWebhook(kube: Kube, w: PlainWorkload, serviceName: string, collector: string, caConfigMap?: string): Promise<boolean> {
     const { namespace, name } = w.metadata;
     let changed = false;
     const ns = await kube.readNamespace(namespace);
@@ -406,11 +428,18 @@ export class TracingService implements TracingOperations {
     const meta = w.spec.template.metadata ?? {};
     const wanted = {
       labels: { [POD_INJECT_LABEL]: 'true' },
-      annotations: { [SERVICE_NAME_ANNOTATION]: serviceName, [COLLECTOR_ANNOTATION]: collector },
+      annotations: {
+        [SERVICE_NAME_ANNOTATION]: serviceName,
+        [COLLECTOR_ANNOTATION]: collector,
+        // the webhook mounts this ConfigMap's ca.crt into the agent's ca/ directory
+        ...(caConfigMap ? { [AGENT_CA_CONFIGMAP_ANNOTATION]: caConfigMap } : {}),
+      },
     };
     const present =
       Object.entries(wanted.labels).every(([k, v]) => meta.labels?.[k] === v) &&
-      Object.entries(wanted.annotations).every(([k, v]) => meta.annotations?.[k] === v);
+      Object.entries(wanted.annotations).every(([k, v]) => meta.annotations?.[k] === v) &&
+      // TLS turned off since: the CA annotation is taken back
+      (caConfigMap !== undefined || meta.annotations?.[AGENT_CA_CONFIGMAP_ANNOTATION] === undefined);
     if (!present || !ownsApplyFields(w)) {
       await kube.applyWorkload(w.kind, namespace, name, {
         apiVersion: 'apps/v1',
@@ -424,7 +453,7 @@ export class TracingService implements TracingOperations {
   }
 
   /** patch mode: the pod template is injected; repaired when another writer broke the injection. */
-  private async enablePatch(kube: Kube, workload: PlainWorkload, serviceName: string, collector: string): Promise<boolean> {
+  private async enablePatch(kube: Kube, workload: PlainWorkload, serviceName: string, collector: string, caConfigMap?: string): Promise<boolean> {
     let changed = false;
     let w = workload;
     if (ownsApplyFields(w)) {
@@ -432,7 +461,7 @@ export class TracingService implements TracingOperations {
       w = await this.releaseApplied(kube, w);
       changed = true;
     }
-    const backend = { agentServiceName: serviceName, collectorAddress: collector };
+    const backend = { agentServiceName: serviceName, collectorAddress: collector, ...(caConfigMap ? { caConfigMap } : {}) };
     return (
       (await this.patchTemplate(kube, w, template => {
         const annotations = template.metadata?.annotations ?? {};

@@ -1,3 +1,5 @@
+import { AGENT_CA_CONFIGMAP_ANNOTATION } from '@skywalking-backstage/plugin-skywalking-common';
+import { review } from '../webhook/admission';
 import { admissionMutator, COLLECTOR_ANNOTATION, SERVICE_NAME_ANNOTATION } from './admissionMutator';
 
 const pod = (labels: Record<string, string>, annotations: Record<string, string>, containers = [{ name: 'app', image: 'shop:1' }]) => ({
@@ -53,5 +55,25 @@ describe('admissionMutator', () => {
     const r = await admissionMutator(input, {} as any);
     expect(r.patch.length).toBeGreaterThan(0);
     expect(r.warnings!.join('\n')).toMatch(/collector/);
+  });
+
+  it('mounts the backend CA named by the annotation into the agent ca/ directory (TLS), through an AdmissionReview', async () => {
+    const input = pod(
+      { 'swck-java-agent-injected': 'true' },
+      { [SERVICE_NAME_ANNOTATION]: 'shop', [COLLECTOR_ANNOTATION]: 'demo-oap.sw:11800', [AGENT_CA_CONFIGMAP_ANNOTATION]: 'skywalking-ca-demo' },
+    );
+    const request = { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'shop', object: input };
+    const { review: answer, injected } = await review(request, admissionMutator);
+    expect(injected).toBe(true);
+    const patch = JSON.parse(Buffer.from(answer.response.patch as string, 'base64').toString());
+    const out = applyPatch(input, patch);
+    expect(out.spec.volumes).toContainEqual({ name: 'sky-agent-ca', configMap: { name: 'skywalking-ca-demo', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    expect(out.spec.containers[0].volumeMounts).toEqual([
+      { name: 'sky-agent', mountPath: '/sky/agent' },
+      { name: 'sky-agent-ca', mountPath: '/sky/agent/ca', readOnly: true },
+    ]);
+    // without the annotation (no TLS), no CA
+    const plain = applyPatch(input, (await admissionMutator(pod({ 'swck-java-agent-injected': 'true' }, {}), {} as any)).patch);
+    expect(plain.spec.volumes ?? []).not.toContainEqual(expect.objectContaining({ name: 'sky-agent-ca' }));
   });
 });

@@ -3,7 +3,7 @@
  * webhook in a cluster.
  */
 import type * as K8s from '@kubernetes/client-node';
-import { injectAgent, SwAgentDefaults } from '@skywalking-backstage/plugin-skywalking-common';
+import { AGENT_CA_CONFIGMAP_ANNOTATION, injectAgent, SwAgentDefaults } from '@skywalking-backstage/plugin-skywalking-common';
 import type { Mutator } from '../webhook/admission';
 import { renderMutatingWebhookConfiguration } from '../webhook/webhookConfiguration';
 import { k8sModule, TRACING_FIELD_MANAGER } from './kube';
@@ -24,9 +24,11 @@ export const COLLECTOR_ANNOTATION = 'agent.skywalking.apache.org/collector.backe
 export function createAdmissionMutator(options: { defaults?: SwAgentDefaults } = {}): Mutator {
   return pod => {
     const annotations: Record<string, string> = pod?.metadata?.annotations ?? {};
-    const backend: { agentServiceName?: string; collectorAddress?: string } = {};
+    const backend: { agentServiceName?: string; collectorAddress?: string; caConfigMap?: string } = {};
     if (annotations[SERVICE_NAME_ANNOTATION]) backend.agentServiceName = annotations[SERVICE_NAME_ANNOTATION];
     if (annotations[COLLECTOR_ANNOTATION]) backend.collectorAddress = annotations[COLLECTOR_ANNOTATION];
+    // the backend serves TLS: its CA (a ConfigMap of the pod's namespace) goes into the agent's ca/ directory
+    if (annotations[AGENT_CA_CONFIGMAP_ANNOTATION]) backend.caConfigMap = annotations[AGENT_CA_CONFIGMAP_ANNOTATION];
     const result = injectAgent({ pod, backend, defaults: options.defaults });
     const warnings = [
       ...result.errors.map(e => `skywalking: ${e.path}: ${e.message} (not applied)`),

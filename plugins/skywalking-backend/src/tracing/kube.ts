@@ -196,6 +196,18 @@ export class Kube {
     await this.core.patchNamespace({ name, body, fieldManager: TRACING_FIELD_MANAGER, force: false }, opts);
   }
 
+  /** A backend's CA for the agents of a namespace: a ConfigMap with ca.crt only (never a key), by server-side apply. */
+  async applyCaConfigMap(namespace: string, name: string, caPem: string): Promise<void> {
+    const opts = this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.ServerSideApply);
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'skywalking-backstage', 'app.kubernetes.io/component': 'agent-ca' } },
+      data: { 'ca.crt': caPem },
+    };
+    await this.core.patchNamespacedConfigMap({ name, namespace, body, fieldManager: TRACING_FIELD_MANAGER, force: true }, opts);
+  }
+
   /** The running pods of a workload (owner references, not just the selector); terminating and finished pods left out. */
   async workloadPods(w: PlainWorkload): Promise<K8s.V1Pod[]> {
     const namespace = w.metadata.namespace;
