@@ -4,11 +4,36 @@ import {
   BackendDetail,
   BackendRef,
   BackendSummary,
+  BackupRun,
+  BackupTarget,
+  BanyanDBRestore,
   ClusterSummary,
   TopologyResponse,
   TracingStatus,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
+
+/** A backend's on-demand backups (newest first) and its recorded schedule and destination. */
+export interface BackupHistory {
+  items: BackupRun[];
+  schedule?: string;
+  target?: string;
+}
+
+/** What POST /backends/:cluster/:namespace/:name/restore takes. */
+export interface RestoreInput {
+  /** the backup's time directory, e.g. 2026-11-30 */
+  backup: string;
+  /** the backend the backup was taken of (default: the one restored into) */
+  from?: BackendRef;
+  /** where the backup is (default: the source's recorded backup target) */
+  target?: BackupTarget;
+}
+
+export interface RestoreResult extends WriteResult {
+  created: boolean;
+  restore: BanyanDBRestore;
+}
 
 /** Client of the skywalking backend plugin's REST API. */
 export interface SkyWalkingApi {
@@ -21,6 +46,11 @@ export interface SkyWalkingApi {
   resumeBackend(ref: BackendRef): Promise<WriteResult>;
   upgradeBackend(ref: BackendRef, version: string): Promise<WriteResult>;
   deleteBackend(ref: BackendRef): Promise<WriteResult>;
+  listBackups(ref: BackendRef): Promise<BackupHistory>;
+  /** backs the backend's BanyanDB up now (a Job), to its recorded target or `target` */
+  startBackup(ref: BackendRef, target?: BackupTarget): Promise<BackupRun>;
+  /** restores a backup into `ref`: a new backend, or the existing one in place */
+  restoreBackend(ref: BackendRef, input: RestoreInput): Promise<RestoreResult>;
   listAudit(target: string): Promise<AuditEntry[]>;
   getTracing(entityRef: string): Promise<TracingStatus>;
   setTracing(

@@ -5,12 +5,14 @@ import {
   BackendDetail,
   BackendRef,
   BackendSummary,
+  BackupRun,
+  BackupTarget,
   ClusterSummary,
   TopologyResponse,
   TracingStatus,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
-import { SkyWalkingApi } from './SkyWalkingApi';
+import { BackupHistory, RestoreInput, RestoreResult, SkyWalkingApi } from './SkyWalkingApi';
 
 const enc = encodeURIComponent;
 const path = (r: BackendRef) => `/backends/${enc(r.cluster)}/${enc(r.namespace)}/${enc(r.name)}`;
@@ -61,6 +63,15 @@ export class SkyWalkingClient implements SkyWalkingApi {
   }
   deleteBackend(ref: BackendRef) {
     return this.request<WriteResult>(path(ref), { method: 'DELETE' });
+  }
+  listBackups(ref: BackendRef) {
+    return this.request<BackupHistory>(`${path(ref)}/backups`);
+  }
+  startBackup(ref: BackendRef, target?: BackupTarget) {
+    return this.post<BackupRun>(`${path(ref)}/backups`, target ? { target } : {});
+  }
+  restoreBackend(ref: BackendRef, input: RestoreInput) {
+    return this.post<RestoreResult>(`${path(ref)}/restore`, input);
   }
   listAudit(target: string) {
     return this.request<{ items: AuditEntry[] }>(`/audit?target=${enc(target)}`).then(r => r.items);

@@ -17,6 +17,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { skyWalkingApiRef } from '../../api';
 import { PhaseStatus } from '../StatusChip';
+import { BackupsSection } from './BackupsSection';
 
 /** Pods, conditions and events of one backend; refreshes while it is not Ready. */
 export const BackendDetailPanel = ({ backendRef }: { backendRef: BackendRef }) => {
@@ -77,6 +78,11 @@ export const BackendDetailPanel = ({ backendRef }: { backendRef: BackendRef }) =
           ]}
         />
       </Grid>
+      {value.storage === 'banyandb' && (
+        <Grid item xs={12}>
+          <BackupsSection backendRef={backendRef} />
+        </Grid>
+      )}
       <Grid item xs={12}>
         <Table<EventSummary>
           title="Events"

@@ -1,0 +1,33 @@
+// Own file: usePermission caches decisions (swr) per module, so a DENY test
+// must not share a module registry with ALLOW tests.
+import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { screen } from '@testing-library/react';
+import { SkyWalkingApi, skyWalkingApiRef } from '../../api';
+import { BackupsSection } from './BackupsSection';
+
+jest.setTimeout(30_000);
+
+describe('BackupsSection permissions', () => {
+  it('shows the history but neither "Back up now" nor "Restore…" when the permissions are denied', async () => {
+    const api = {
+      listBackups: jest.fn(async () => ({
+        items: [{ name: 'demo-backup-1', phase: 'Succeeded', backup: '2026-11-29', target: 'file:///backups/demo' }],
+        target: 'file:///backups/demo',
+      })),
+    } as unknown as SkyWalkingApi;
+    const permission = mockApis.permission({ authorize: AuthorizeResult.DENY });
+    const authorize = jest.spyOn(permission, 'authorize');
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, api], [permissionApiRef, permission]]}>
+        <BackupsSection backendRef={{ cluster: 'local', namespace: 'sw', name: 'demo' }} />
+      </TestApiProvider>,
+    );
+    expect(await screen.findByText('2026-11-29')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Back up now' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Restore…' })).not.toBeInTheDocument();
+    // the backup permission is asked for this backend
+    expect(authorize).toHaveBeenCalledWith(expect.objectContaining({ permission: expect.objectContaining({ name: 'skywalking.backend.backup' }), resourceRef: 'local/sw/demo' }));
+  });
+});
