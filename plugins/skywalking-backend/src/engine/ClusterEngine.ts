@@ -89,6 +89,8 @@ export class ClusterEngine {
   private resyncTimer?: NodeJS.Timeout;
   private started = false;
   private stopped = false;
+  /** restarts of failed watches waiting for their backoff */
+  private readonly pendingRewatch = new Set<() => void>();
   /** API writes made by this engine's reconciles (zero in steady state) */
   writes = 0;
   reconciles = 0;
@@ -195,17 +197,38 @@ export class ClusterEngine {
       informers.push(inf);
     }
     for (const inf of informers) {
-      // a ListWatch stops on errors (API server restart, expired resourceVersion): restart it with backoff
+      // a ListWatch stops on errors (API server restart, expired resourceVersion): restart it with
+      // backoff, back to the first delay once a restart gets through (its start() resolves with no
+      // error on the way; 'connect' fires before the request, so it cannot tell)
       let delay = 500;
-      inf.on('connect', () => {
+      let failures = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const restart = () => {
+        clearTimeout(timer);
+        timer = undefined;
+        if (this.stopped) return;
+        const before = failures;
+        inf.start().then(
+          () => {
+            if (failures === before) delay = 500;
+          },
+          () => undefined,
+        );
+      };
+      // the cluster answers again: retry now, and back off afresh if it is not quite ready
+      // (custom resources are served a moment after a restarted API server's /readyz)
+      const now = () => {
+        if (!timer) return; // not waiting (any more)
         delay = 500;
-      });
+        restart();
+      };
       inf.on('error', (err: any) => {
         if (this.stopped) return;
+        failures++;
         this.o.logger.debug(`watch of cluster ${this.o.cluster} failed, restarting in ${delay} ms: ${err?.message ?? err}`);
-        setTimeout(() => {
-          if (!this.stopped) inf.start().catch(() => undefined);
-        }, delay);
+        clearTimeout(timer);
+        timer = setTimeout(restart, delay).unref(); // stop() needs no clearing: restart checks stopped
+        this.pendingRewatch.add(now);
         delay = Math.min(delay * 2, 30_000);
       });
     }
@@ -217,6 +240,16 @@ export class ClusterEngine {
       this.resyncTimer = setTimeout(tick, every);
     };
     this.resyncTimer = setTimeout(tick, every);
+  }
+
+  /**
+   * Restarts at once the watches waiting out a backoff (the cluster answers
+   * again), rather than after up to 30 s.
+   */
+  rewatch() {
+    const pending = [...this.pendingRewatch];
+    this.pendingRewatch.clear();
+    for (const now of pending) now();
   }
 
   private enqueueRelated(def: KindDef, obj: any) {

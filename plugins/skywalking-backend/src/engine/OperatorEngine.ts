@@ -109,7 +109,9 @@ export class OperatorEngine {
       this.schedule(cluster, Math.round(next * (0.75 + Math.random() * 0.5)));
       return;
     }
-    this.backoff.delete(cluster);
+    const wasUnreachable = this.backoff.delete(cluster);
+    // its watches failed while it was away: no need to wait out their backoff
+    if (wasUnreachable) this.engines.get(cluster)?.rewatch();
     try {
       await this.ensureStarted(cluster);
       if (this.drain) {
