@@ -233,6 +233,14 @@ describe('bin/skywalking-inject', () => {
     expect(out.filter((o: any) => o.kind in WORKLOADS && template(o).spec.initContainers)).toHaveLength(1);
   });
 
+  it('--ca-configmap mounts the backend CA into the agent ca/ directory (TLS to the OAP)', () => {
+    const r = run(['--ca-configmap', 'skywalking-ca-demo', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: app}]}\n');
+    expect(r.code).toBe(0);
+    const pod = parse(r.stdout)[0];
+    expect(pod.spec.volumes).toContainEqual({ name: 'sky-agent-ca', configMap: { name: 'skywalking-ca-demo', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'sky-agent-ca', mountPath: '/sky/agent/ca', readOnly: true });
+  });
+
   it('reads stdin and writes nothing but the result to stdout', () => {
     const r = run(['-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: app}]}\n');
     expect(r.code).toBe(0);

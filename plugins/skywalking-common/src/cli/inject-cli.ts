@@ -32,6 +32,8 @@ Reads the file, or stdin without a file or with "-", writes to stdout.
 Options (mirroring the SWCK annotations):
   --service-name <name>        agent service name (SW_AGENT_NAME)
   --collector <host:port,...>  OAP/Satellite address (SW_AGENT_COLLECTOR_BACKEND_SERVICES)
+  --ca-configmap <name>        ConfigMap whose ca.crt (the backend's CA) is mounted into the
+                               agent's ca/ directory: the agent talks TLS to the OAP
   --agent-image <image>        init container image (default ${DEFAULT_AGENT_IMAGE})
   --container <regex>          containers to inject (strategy.skywalking.apache.org/inject.Container)
   --set <key>=<value>          agent.config option, e.g. --set agent.sample_n_per_3_secs=6
@@ -68,6 +70,7 @@ class UsageError extends Error {}
 const VALUE_OPTIONS = [
   '--service-name',
   '--collector',
+  '--ca-configmap',
   '--agent-image',
   '--container',
   '--set',
@@ -122,6 +125,11 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
           if (o.backend.collectorAddress !== undefined) throw new UsageError('--collector is given twice');
           o.backend.collectorAddress = value;
           o.origin['backend.collectorAddress'] = arg;
+          break;
+        case '--ca-configmap':
+          if (o.backend.caConfigMap !== undefined) throw new UsageError('--ca-configmap is given twice');
+          o.backend.caConfigMap = value;
+          o.origin['backend.caConfigMap'] = arg;
           break;
         case '--agent-image':
           setAnnotation('sidecar.skywalking.apache.org/initcontainer.Image', value, arg);
