@@ -60,6 +60,8 @@ const CHILD_KINDS: { kind: string; apiVersion: string; path: string }[] = [
   { kind: 'ServiceAccount', apiVersion: 'v1', path: 'api/v1/serviceaccounts' },
   { kind: 'Role', apiVersion: 'rbac.authorization.k8s.io/v1', path: 'apis/rbac.authorization.k8s.io/v1/roles' },
   { kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', path: 'apis/rbac.authorization.k8s.io/v1/rolebindings' },
+  // the UI's optional Ingress: watched so a removed ui.ingress is pruned, not left behind
+  { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: 'apis/networking.k8s.io/v1/ingresses' },
 ];
 
 function scopedPath(path: string, namespace?: string) {

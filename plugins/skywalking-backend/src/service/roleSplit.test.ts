@@ -181,4 +181,14 @@ describe('OAP role split and scheduling on the local control plane', () => {
     expect(detail.spec.oap).toMatchObject({ nodeSelector: oapScheduling.nodeSelector });
     await eventually('gRPC Service selects the Mixed pods', async () => (await endpointsOf('split-oap')).length === 2, 60_000);
   });
+
+  it('removing the UI ingress from the spec deletes the Ingress the engine rendered', async () => {
+    const networking = admin.makeApiClient(k8s.NetworkingV1Api);
+    await networking.readNamespacedIngress({ name: 'split-ui', namespace: ns }); // still there from the create
+    const { ingress: _dropped, ...uiWithoutIngress } = spec({ replicas: 2 }).ui!;
+    expect(
+      await backends.update(ref(), { ...spec({ replicas: 2, ...oapScheduling }), ui: uiWithoutIngress }, 'user:default/tester'),
+    ).toEqual({ applied: true, queued: false });
+    await eventually('UI Ingress pruned', gone(() => networking.readNamespacedIngress({ name: 'split-ui', namespace: ns })), 60_000);
+  });
 });
