@@ -65,7 +65,7 @@ describe('admissionMutator', () => {
     const request = { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'shop', object: input };
     const { review: answer, injected } = await review(request, admissionMutator);
     expect(injected).toBe(true);
-    const patch = JSON.parse(Buffer.from(answer.response.patch as string, 'base64').toString());
+    const patch = JSON.parse(Buffer.from((answer.response as { patch?: string }).patch!, 'base64').toString());
     const out = applyPatch(input, patch);
     expect(out.spec.volumes).toContainEqual({ name: 'sky-agent-ca', configMap: { name: 'skywalking-ca-demo', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     expect(out.spec.containers[0].volumeMounts).toEqual([
