@@ -48,6 +48,8 @@ export interface StartOptions {
    * `start --detach` turns it off.
    */
   stopWithProcess?: boolean;
+  /** Service IP range (default SERVICE_CIDR, 254 ClusterIPs; benchmarks with hundreds of backends need more) */
+  serviceCidr?: string;
 }
 
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -303,7 +305,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--service-cluster-ip-range=${opts.serviceCidr ?? SERVICE_CIDR}`,
       '--allow-privileged=true', '--endpoint-reconciler-type=none',
       `--cert-dir=${f('apiserver-certs')}`,
       '--v=1',
@@ -317,7 +319,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       `--service-account-private-key-file=${f('sa.key')}`, `--root-ca-file=${f('ca.crt')}`,
       `--cluster-signing-cert-file=${f('ca.crt')}`, `--cluster-signing-key-file=${f('ca.key')}`,
       '--use-service-account-credentials=false',
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--service-cluster-ip-range=${opts.serviceCidr ?? SERVICE_CIDR}`,
       '--controllers=*',
       '--v=1',
     ]);
