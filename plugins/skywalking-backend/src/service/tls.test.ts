@@ -267,7 +267,7 @@ describe('TLS of a backend on the local control plane', () => {
 
     // patch mode: the pod template itself mounts the CA
     await tracing('patch').setTracing({ entityRef: component('shop'), enabled: true, backend: ref }, 'user:default/alice', credentials);
-    const cm = await core().readNamespacedConfigMap({ name: 'skywalking-ca-demo', namespace: wns });
+    const cm = await core().readNamespacedConfigMap({ name: `skywalking-ca-${ns}-demo`, namespace: wns });
     const ca = (await secretData('demo-oap-tls')).data['ca.crt'];
     expect(cm.data).toEqual({ 'ca.crt': ca });
     expect(cm.binaryData).toBeUndefined();
@@ -278,7 +278,7 @@ describe('TLS of a backend on the local control plane', () => {
       return ready.length ? ready : undefined;
     }, 90_000);
     const p = pods[0].spec!;
-    expect(p.volumes).toContainEqual(expect.objectContaining({ name: 'sky-agent-ca', configMap: expect.objectContaining({ name: 'skywalking-ca-demo', items: [{ key: 'ca.crt', path: 'ca.crt' }] }) }));
+    expect(p.volumes).toContainEqual(expect.objectContaining({ name: 'sky-agent-ca', configMap: expect.objectContaining({ name: `skywalking-ca-${ns}-demo`, items: [{ key: 'ca.crt', path: 'ca.crt' }] }) }));
     expect(p.containers[0].volumeMounts).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: 'sky-agent', mountPath: '/sky/agent' }),
@@ -290,7 +290,7 @@ describe('TLS of a backend on the local control plane', () => {
     await tracing('webhook').setTracing({ entityRef: component('cart'), enabled: true, backend: ref }, 'user:default/alice', credentials);
     const cart = await apps().readNamespacedDeployment({ name: 'cart', namespace: wns });
     expect(cart.spec!.template.metadata!.annotations).toMatchObject({
-      [AGENT_CA_CONFIGMAP_ANNOTATION]: 'skywalking-ca-demo',
+      [AGENT_CA_CONFIGMAP_ANNOTATION]: `skywalking-ca-${ns}-demo`,
       'agent.skywalking.apache.org/collector.backend_service': `demo-oap.${ns}:11800`,
     });
     expect(cart.spec!.template.metadata!.labels).toMatchObject({ 'swck-java-agent-injected': 'true' });

@@ -364,7 +364,7 @@ export class TracingService implements TracingOperations {
         return { ...out, reachable: true, error: `cluster ${cluster}: the CA of backend ${desired.backend.namespace}/${desired.backend.name}: ${errorMessage(e)}` };
       }
     }
-    const caConfigMap = caPem && desired.backend ? agentCaConfigMapName(desired.backend.name) : undefined;
+    const caConfigMap = caPem && desired.backend ? agentCaConfigMapName(desired.backend) : undefined;
     const caWritten = new Set<string>();
     for (const w of workloads) {
       const ref: WorkloadRef = { cluster, namespace: w.metadata.namespace, kind: w.kind, name: w.metadata.name };

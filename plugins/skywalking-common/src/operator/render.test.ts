@@ -382,7 +382,7 @@ describe('TLS recorded on the custom objects', () => {
     expect(oapDnsNames('demo', 'sw', false)).toEqual(['demo-oap', 'demo-oap.sw', 'demo-oap.sw.svc', 'demo-oap.sw.svc.cluster.local']);
     expect(oapDnsNames('demo', 'sw', true)).toContain('demo-oap-query.sw.svc.cluster.local');
     expect(banyandbDnsNames('demo', 'sw')).toEqual(['demo-banyandb-grpc', 'demo-banyandb-grpc.sw', 'demo-banyandb-grpc.sw.svc', 'demo-banyandb-grpc.sw.svc.cluster.local', 'localhost']);
-    expect(agentCaConfigMapName('demo')).toBe('skywalking-ca-demo');
+    expect(agentCaConfigMapName({ namespace: 'sw', name: 'demo' })).toBe('skywalking-ca-sw-demo');
     expect(tlsOf({ metadata: { annotations: { [TLS_ANNOTATION]: 'not json' } } })).toBeUndefined();
   });
 });

@@ -44,8 +44,13 @@ export function tlsNames(name: string) {
   };
 }
 
-/** The ConfigMap (ca.crt only) the agents of a workload namespace trust a backend by. */
-export const agentCaConfigMapName = (backendName: string) => `skywalking-ca-${backendName}`;
+/**
+ * The ConfigMap (ca.crt only) the agents of a workload namespace trust a
+ * backend by. Named with the backend's namespace too: two backends of the
+ * same name in different namespaces have different CAs.
+ */
+export const agentCaConfigMapName = (backend: { namespace: string; name: string }) =>
+  `skywalking-ca-${backend.namespace}-${backend.name}`.slice(0, 253).replace(/[-.]+$/, '');
 
 function serviceNames(service: string, ns: string): string[] {
   return [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`];
