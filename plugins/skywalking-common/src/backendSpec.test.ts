@@ -6,6 +6,7 @@ describe('validateBackendSpec', () => {
   it('accepts a complete BanyanDB backend and an external TiDB one', () => {
     expect(validateBackendSpec(ok)).toEqual([]);
     expect(validateBackendSpec({ ...ok, rover: { enabled: true, version: '0.8.0' } })).toEqual([]);
+    expect(validateBackendSpec({ ...ok, satellite: { enabled: true, replicas: 2, version: '1.3.0' } })).toEqual([]);
     expect(validateBackendSpec({ ...ok, storage: { type: 'tidb', external: { address: 'tidb.db:4000', secretName: 'tidb-creds' } } })).toEqual([]);
   });
 
@@ -25,6 +26,10 @@ describe('validateBackendSpec', () => {
     [{ rover: { enabled: 'yes' } }, 'rover.enabled', /true or false/],
     [{ rover: { enabled: true, version: 'latest' } }, 'rover.version', /not a Rover version/],
     [{ rover: true }, 'rover', /object/],
+    [{ satellite: { enabled: 'yes' } }, 'satellite.enabled', /true or false/],
+    [{ satellite: { enabled: true, replicas: 0 } }, 'satellite.replicas', /integer from 1 to 20/],
+    [{ satellite: { enabled: true, version: 'v1.3' } }, 'satellite.version', /not a Satellite version/],
+    [{ satellite: [] }, 'satellite', /object/],
   ])('rejects %j at %s', (patch, path, message) => {
     const errors = validateBackendSpec({ ...ok, ...patch });
     expect(errors).toContainEqual({ path, message: expect.stringMatching(message) });
@@ -152,5 +157,53 @@ describe('validateBackendSpec: tls', () => {
       'tls.certManager.issuerRef.name',
       'tls.certManager.issuerRef.kind',
     ]);
+  });
+});
+
+describe('validateBackendSpec: OAP scaling', () => {
+  const cpu = { requests: { cpu: '500m' } };
+  const paths = (oap: Record<string, unknown>) => validateBackendSpec({ ...ok, oap }).map(e => e.path);
+  const auto = { enabled: true, minReplicas: 2, maxReplicas: 6 };
+
+  it('accepts autoscaling with a CPU request, a disruption budget and a zone key', () => {
+    expect(validateBackendSpec({ ...ok, oap: { replicas: 2, resources: cpu, autoscaling: { ...auto, targetCPUUtilizationPercentage: 60 } } })).toEqual([]);
+    expect(paths({ replicas: 3, disruptionBudget: { maxUnavailable: 2 } })).toEqual([]);
+    expect(paths({ replicas: 3, disruptionBudget: { maxUnavailable: '25%' } })).toEqual([]);
+    expect(paths({ replicas: 3, topologySpread: { zoneKey: 'topology.kubernetes.io/zone' } })).toEqual([]);
+    // switched off, no CPU request is needed
+    expect(paths({ replicas: 1, autoscaling: { ...auto, enabled: false } })).toEqual([]);
+  });
+
+  it('points at each bad field', () => {
+    expect(paths({ replicas: 2, resources: cpu, autoscaling: { ...auto, minReplicas: 7 } })).toEqual(['oap.autoscaling.minReplicas']);
+    expect(paths({ replicas: 2, resources: cpu, autoscaling: { ...auto, maxReplicas: 101 } })).toEqual(['oap.autoscaling.maxReplicas']);
+    expect(paths({ replicas: 2, resources: cpu, autoscaling: { ...auto, minReplicas: 0 } })).toEqual(['oap.autoscaling.minReplicas']);
+    expect(paths({ replicas: 2, resources: cpu, autoscaling: { enabled: true, maxReplicas: 3 } })).toEqual(['oap.autoscaling.minReplicas']);
+    expect(paths({ replicas: 2, resources: cpu, autoscaling: { ...auto, targetCPUUtilizationPercentage: 0 } })).toEqual(['oap.autoscaling.targetCPUUtilizationPercentage']);
+    expect(paths({ replicas: 2, resources: cpu, autoscaling: { ...auto, enabled: 'yes', cpu: 1 } })).toEqual(['oap.autoscaling.cpu', 'oap.autoscaling.enabled']);
+    expect(paths({ replicas: 2, autoscaling: 'on' })).toEqual(['oap.autoscaling']);
+    expect(paths({ replicas: 3, disruptionBudget: { maxUnavailable: 0 } })).toEqual(['oap.disruptionBudget.maxUnavailable']);
+    expect(paths({ replicas: 3, disruptionBudget: { maxUnavailable: '0%' } })).toEqual(['oap.disruptionBudget.maxUnavailable']);
+    expect(paths({ replicas: 3, disruptionBudget: { minAvailable: 1 } })).toEqual(['oap.disruptionBudget.minAvailable']);
+    expect(paths({ replicas: 3, topologySpread: { zoneKey: 'not a key' } })).toEqual(['oap.topologySpread.zoneKey']);
+  });
+
+  it('requires a CPU request to autoscale, and says why', () => {
+    const [e] = validateBackendSpec({ ...ok, oap: { replicas: 2, resources: { requests: { memory: '2Gi' } }, autoscaling: auto } });
+    expect(e.path).toBe('oap.resources.requests.cpu');
+    expect(e.message).toMatch(/required when oap.autoscaling is enabled.*share of the requested CPU/);
+  });
+
+  it('keeps the replicas inside the autoscaling bounds: OAP replicas, or the Receivers when split', () => {
+    expect(paths({ replicas: 8, resources: cpu, autoscaling: auto })).toEqual(['oap.replicas']);
+    expect(paths({ replicas: 1, resources: cpu, autoscaling: auto })).toEqual(['oap.replicas']);
+    const split = (receivers: number, aggregators: number) => ({ resources: cpu, autoscaling: auto, roleSplit: { enabled: true, receivers, aggregators } });
+    expect(paths(split(3, 2))).toEqual([]);
+    expect(paths(split(1, 2))).toEqual(['oap.roleSplit.receivers']);
+    // the Aggregators are not autoscaled: any count
+    expect(paths(split(2, 9))).toEqual([]);
+    // without replicas, an autoscaled OAP starts at the minimum
+    expect(oapReplicasOf({ oap: { resources: cpu, autoscaling: auto } })).toBe(2);
+    expect(oapReplicasOf({ oap: { autoscaling: { ...auto, enabled: false } } })).toBe(1);
   });
 });

@@ -29,6 +29,38 @@ export interface OAPRoleSplit {
 }
 
 /**
+ * Horizontal autoscaling of OAP by CPU: an autoscaling/v2
+ * HorizontalPodAutoscaler owns the replicas of the Mixed Deployment, or of the
+ * Receivers when role split is on. Aggregators are never autoscaled: they hold
+ * the L2 aggregation state of their share of the metrics (and the alarm
+ * windows), so every change of their count reshuffles that state; their count
+ * stays explicit (scale it by hand). CPU utilization is a share of the
+ * requested CPU, so `oap.resources.requests.cpu` is required.
+ */
+export interface OAPAutoscaling {
+  enabled: boolean;
+  minReplicas: number;
+  maxReplicas: number;
+  /** average CPU utilization the HPA aims at, percent of the request (default 70) */
+  targetCPUUtilizationPercentage?: number;
+}
+
+/** The default CPU utilization target of OAP's HPA. */
+export const DEFAULT_TARGET_CPU_UTILIZATION = 70;
+
+/** The PodDisruptionBudget of each OAP Deployment (one per role), rendered whenever it may run more than one pod. */
+export interface OAPDisruptionBudget {
+  /** pods of one Deployment that voluntary disruptions (drains) may take at once: a count or a percentage such as "25%" (default 1) */
+  maxUnavailable?: number | string;
+}
+
+/** Spreading of the OAP pods: always over nodes (kubernetes.io/hostname); over zones too when a zone key is given. */
+export interface OAPTopologySpread {
+  /** node label of the zone, usually topology.kubernetes.io/zone */
+  zoneKey?: string;
+}
+
+/**
  * TLS of a backend: a CA and serving certificates for OAP's gRPC (agents,
  * Rover, OAP peers) and BanyanDB, issued and rotated by the plugin, or
  * cert-manager Certificates from the given issuer. Agents get the CA.
@@ -45,7 +77,14 @@ export interface SkyWalkingBackendSpec {
   namespace: string;
   cluster: string;
   version: string;
-  oap?: PodScheduling & { replicas?: number; config?: { name: string; value?: string }[]; roleSplit?: OAPRoleSplit };
+  oap?: PodScheduling & {
+    replicas?: number;
+    config?: { name: string; value?: string }[];
+    roleSplit?: OAPRoleSplit;
+    autoscaling?: OAPAutoscaling;
+    disruptionBudget?: OAPDisruptionBudget;
+    topologySpread?: OAPTopologySpread;
+  };
   ui?: PodScheduling & { enabled?: boolean; replicas?: number; ingress?: { host: string; ingressClassName?: string } };
   storage?: {
     type: StorageType;
@@ -115,11 +154,16 @@ export function splitOAPReplicas(total: number, split: OAPRoleSplit): { receiver
   return { receivers, aggregators: t - receivers };
 }
 
-/** The OAP replicas a spec asks for: `oap.replicas`, else the sum of both role counts, else 1. */
+/**
+ * The OAP replicas a spec asks for: `oap.replicas`, else the sum of both role
+ * counts, else (autoscaled, not split) the autoscaling minimum, else 1.
+ */
 export function oapReplicasOf(spec: Pick<SkyWalkingBackendSpec, 'oap'>): number {
   const rs = spec.oap?.roleSplit;
   if (spec.oap?.replicas !== undefined) return spec.oap.replicas;
   if (rs?.enabled && rs.receivers !== undefined && rs.aggregators !== undefined) return rs.receivers + rs.aggregators;
+  const as = spec.oap?.autoscaling;
+  if (as?.enabled === true && !rs?.enabled && Number.isInteger(as.minReplicas)) return as.minReplicas;
   return 1;
 }
 
@@ -280,6 +324,68 @@ function roleSplit(errors: FieldError[], oap: Record<string, any>) {
   }
 }
 
+const PERCENT = /^([1-9]\d?|100)%$/;
+
+/** oap.autoscaling, oap.disruptionBudget and oap.topologySpread, consistent with the replicas and the role split. */
+function oapScaling(errors: FieldError[], oap: Record<string, any>) {
+  const split = isObject(oap.roleSplit) && oap.roleSplit.enabled === true;
+  const a = oap.autoscaling;
+  if (a !== undefined) {
+    if (!isObject(a)) errors.push({ path: 'oap.autoscaling', message: 'must be an object such as { "enabled": true, "minReplicas": 2, "maxReplicas": 6 }' });
+    else {
+      unknownKeys(errors, 'oap.autoscaling', a, ['enabled', 'minReplicas', 'maxReplicas', 'targetCPUUtilizationPercentage']);
+      if (typeof a.enabled !== 'boolean') errors.push({ path: 'oap.autoscaling.enabled', message: 'is required: true or false' });
+      for (const k of ['minReplicas', 'maxReplicas']) {
+        if (a[k] === undefined) errors.push({ path: `oap.autoscaling.${k}`, message: 'is required: an integer from 1 to 100' });
+        else int(errors, `oap.autoscaling.${k}`, a[k], 1, 100);
+      }
+      int(errors, 'oap.autoscaling.targetCPUUtilizationPercentage', a.targetCPUUtilizationPercentage, 1, 100);
+      const min = a.minReplicas;
+      const max = a.maxReplicas;
+      const counts = Number.isInteger(min) && Number.isInteger(max);
+      if (counts && min > max) errors.push({ path: 'oap.autoscaling.minReplicas', message: `must be at most maxReplicas (${max}), got ${min}` });
+      if (a.enabled === true) {
+        const cpu = isObject(oap.resources) && isObject(oap.resources.requests) ? oap.resources.requests.cpu : undefined;
+        if (cpu === undefined) {
+          errors.push({ path: 'oap.resources.requests.cpu', message: 'is required when oap.autoscaling is enabled: the HPA measures CPU utilization as a share of the requested CPU' });
+        }
+        if (counts && min <= max) {
+          // the replicas the spec asks for are what the HPA starts from: inside its bounds
+          if (split) {
+            const r = oap.roleSplit.receivers;
+            if (Number.isInteger(r) && (r < min || r > max)) {
+              errors.push({ path: 'oap.roleSplit.receivers', message: `must be from oap.autoscaling.minReplicas (${min}) to maxReplicas (${max}): with role split the HPA scales the Receivers` });
+            }
+          } else if (Number.isInteger(oap.replicas) && (oap.replicas < min || oap.replicas > max)) {
+            errors.push({ path: 'oap.replicas', message: `must be from oap.autoscaling.minReplicas (${min}) to maxReplicas (${max}), got ${oap.replicas}` });
+          }
+        }
+      }
+    }
+  }
+  const b = oap.disruptionBudget;
+  if (b !== undefined) {
+    if (!isObject(b)) errors.push({ path: 'oap.disruptionBudget', message: 'must be an object such as { "maxUnavailable": 1 }' });
+    else {
+      unknownKeys(errors, 'oap.disruptionBudget', b, ['maxUnavailable']);
+      const m = b.maxUnavailable;
+      if (m !== undefined && !(Number.isInteger(m) && m >= 1 && m <= 100) && !(typeof m === 'string' && PERCENT.test(m))) {
+        errors.push({ path: 'oap.disruptionBudget.maxUnavailable', message: `${JSON.stringify(m)} must be a count from 1 to 100 or a percentage from "1%" to "100%" (0 would block every node drain)` });
+      }
+    }
+  }
+  const t = oap.topologySpread;
+  if (t !== undefined) {
+    if (!isObject(t)) errors.push({ path: 'oap.topologySpread', message: 'must be an object such as { "zoneKey": "topology.kubernetes.io/zone" }' });
+    else {
+      unknownKeys(errors, 'oap.topologySpread', t, ['zoneKey']);
+      if (t.zoneKey !== undefined && (typeof t.zoneKey !== 'string' || t.zoneKey.length > 316 || !QUALIFIED_NAME.test(t.zoneKey))) {
+        errors.push({ path: 'oap.topologySpread.zoneKey', message: `${JSON.stringify(t.zoneKey)} is not a node label key such as topology.kubernetes.io/zone` });
+      }
+    }
+  }
+}
+
 /**
  * Every problem of a backend spec, each with its field path, so the API can
  * answer 400 with all of them at once and forms can point at the fields.
@@ -305,6 +411,7 @@ export function validateBackendSpec(input: unknown): FieldError[] {
     else scheduling(errors, path, part);
   }
   if (isObject(s.oap) && s.oap.roleSplit !== undefined) roleSplit(errors, s.oap);
+  if (isObject(s.oap)) oapScaling(errors, s.oap);
   if (isObject(s.ui) && s.ui.ingress !== undefined) {
     const ing = s.ui.ingress;
     if (!isObject(ing)) errors.push({ path: 'ui.ingress', message: 'must be an object such as { "host": "skywalking.example.com" }' });

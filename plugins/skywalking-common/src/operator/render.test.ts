@@ -7,8 +7,11 @@ import {
   renderBanyanDB,
   renderOAPServer,
   renderUI,
+  AUTOSCALING_ANNOTATION,
+  DISRUPTION_BUDGET_ANNOTATION,
   ROLE_SPLIT_ANNOTATION,
   SCHEDULING_ANNOTATION,
+  TOPOLOGY_SPREAD_ANNOTATION,
 } from './render';
 import {
   agentCaConfigMapName,
@@ -35,7 +38,7 @@ describe('renderOAPServer', () => {
 
   it('renders RBAC for the cluster coordinator, a Deployment and a Service with SWCK names', () => {
     expect(objs.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap', 'Deployment/demo-oap', 'Service/demo-oap',
+      'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap', 'Deployment/demo-oap', 'Service/demo-oap', 'PodDisruptionBudget/demo-oap',
     ]);
     expect(byKind(objs, 'Role')[0].rules[0]).toMatchObject({ resources: expect.arrayContaining(['pods']), verbs: ['get', 'list', 'watch'] });
   });
@@ -88,6 +91,8 @@ describe('renderOAPServer with role split', () => {
       'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap',
       'Deployment/demo-oap-receiver', 'Deployment/demo-oap-aggregator',
       'Service/demo-oap', 'Service/demo-oap-query',
+      // 3 = 2 Receivers + 1 Aggregator: a disruption budget for the Receivers only
+      'PodDisruptionBudget/demo-oap-receiver',
     ]);
     const receiver = named(objs, 'Deployment', 'demo-oap-receiver');
     const aggregator = named(objs, 'Deployment', 'demo-oap-aggregator');
@@ -167,10 +172,16 @@ describe('scheduling of the pods', () => {
 
   it('keeps SWCK pods as they were without scheduling: spread over nodes, no resources', () => {
     const pod = podOf(renderOAPServer(oap), 'Deployment');
-    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchLabels).toEqual({
-      app: 'oap',
-      'operator.skywalking.apache.org/oap-server-name': 'demo',
-    });
+    // spread by a topology spread constraint, not SWCK's anti-affinity
+    expect(pod.affinity).toBeUndefined();
+    expect(pod.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: { app: 'oap', 'operator.skywalking.apache.org/oap-server-name': 'demo' } },
+      },
+    ]);
     expect(pod.tolerations).toBeUndefined();
     expect(pod.nodeSelector).toBeUndefined();
     expect(pod.containers[0].resources).toBeUndefined();
@@ -178,7 +189,7 @@ describe('scheduling of the pods', () => {
     // a partial scheduling keeps the default spreading
     const only = podOf(renderOAPServer(annotated(oap, { [SCHEDULING_ANNOTATION]: { nodeSelector: { disk: 'ssd' } } })), 'Deployment');
     expect(only.nodeSelector).toEqual({ disk: 'ssd' });
-    expect(only.affinity.podAntiAffinity).toBeDefined();
+    expect(only.topologySpreadConstraints).toHaveLength(1);
   });
 
   it('puts them into the UI and BanyanDB pods, BanyanDB falling back to its own spec.affinity', () => {
@@ -384,5 +395,89 @@ describe('TLS recorded on the custom objects', () => {
     expect(banyandbDnsNames('demo', 'sw')).toEqual(['demo-banyandb-grpc', 'demo-banyandb-grpc.sw', 'demo-banyandb-grpc.sw.svc', 'demo-banyandb-grpc.sw.svc.cluster.local', 'localhost']);
     expect(agentCaConfigMapName({ namespace: 'sw', name: 'demo' })).toBe('skywalking-ca-sw-demo');
     expect(tlsOf({ metadata: { annotations: { [TLS_ANNOTATION]: 'not json' } } })).toBeUndefined();
+  });
+});
+
+describe('scaling objects of OAP', () => {
+  const names = (objs: any[], kind: string) => byKind(objs, kind).map(o => o.metadata.name);
+  const split = (instances: number, extra: Record<string, unknown> = {}) =>
+    annotated({ ...oap, spec: { ...oap.spec, instances } }, { [ROLE_SPLIT_ANNOTATION]: { enabled: true }, ...extra });
+  const auto = { enabled: true, minReplicas: 2, maxReplicas: 6 };
+
+  it('renders a PodDisruptionBudget per OAP Deployment with more than one pod, selecting its pods', () => {
+    const [pdb] = byKind(renderOAPServer(oap), 'PodDisruptionBudget');
+    expect(pdb).toMatchObject({
+      apiVersion: 'policy/v1',
+      metadata: { name: 'demo-oap', namespace: 'sw', ownerReferences: [{ kind: 'OAPServer', uid: 'uid-1', controller: true }] },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'oap', 'operator.skywalking.apache.org/oap-server-name': 'demo' } } },
+    });
+    expect(byKind(renderOAPServer({ ...oap, spec: { ...oap.spec, instances: 1 } }), 'PodDisruptionBudget')).toEqual([]);
+    // split 5 = 3 Receivers + 2 Aggregators: one budget each, on its role's pods
+    const objs = renderOAPServer(split(5));
+    const pdbs = byKind(objs, 'PodDisruptionBudget');
+    expect(pdbs.map(p => [p.metadata.name, p.spec.selector.matchLabels[OAP_ROLE_LABEL]])).toEqual([
+      ['demo-oap-receiver', 'receiver'],
+      ['demo-oap-aggregator', 'aggregator'],
+    ]);
+    for (const d of byKind(objs, 'Deployment')) {
+      expect(pdbs.find(p => p.metadata.name === d.metadata.name).spec.selector).toEqual(d.spec.selector);
+    }
+    // 3 split = 2 Receivers + 1 Aggregator: the single Aggregator gets none
+    expect(names(renderOAPServer(split(3)), 'PodDisruptionBudget')).toEqual(['demo-oap-receiver']);
+    const custom = annotated(oap, { [DISRUPTION_BUDGET_ANNOTATION]: { maxUnavailable: '50%' } });
+    expect(byKind(renderOAPServer(custom), 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe('50%');
+  });
+
+  it('spreads the pods of each role over nodes, and over zones when a zone key is recorded', () => {
+    const objs = renderOAPServer(split(4, { [TOPOLOGY_SPREAD_ANNOTATION]: { zoneKey: 'topology.kubernetes.io/zone' } }));
+    for (const d of byKind(objs, 'Deployment')) {
+      const tsc = d.spec.template.spec.topologySpreadConstraints;
+      expect(tsc.map((c: any) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable])).toEqual([
+        ['kubernetes.io/hostname', 1, 'ScheduleAnyway'],
+        ['topology.kubernetes.io/zone', 1, 'ScheduleAnyway'],
+      ]);
+      for (const c of tsc) expect(c.labelSelector.matchLabels).toEqual(d.spec.selector.matchLabels);
+    }
+  });
+
+  it('renders an HPA for the Mixed Deployment and leaves its replicas to it', () => {
+    const objs = renderOAPServer(annotated({ ...oap, spec: { ...oap.spec, instances: 3 } }, { [AUTOSCALING_ANNOTATION]: { ...auto, targetCPUUtilizationPercentage: 60 } }));
+    const [hpa] = byKind(objs, 'HorizontalPodAutoscaler');
+    expect(hpa).toEqual({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: expect.objectContaining({ name: 'demo-oap', namespace: 'sw' }),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-oap' },
+        minReplicas: 2,
+        maxReplicas: 6,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+      },
+    });
+    const [d] = byKind(objs, 'Deployment');
+    expect('replicas' in d.spec).toBe(false);
+    expect(names(objs, 'PodDisruptionBudget')).toEqual(['demo-oap']);
+    // default target 70%; a disabled or unreadable record is no HPA
+    const dflt = byKind(renderOAPServer(annotated(oap, { [AUTOSCALING_ANNOTATION]: auto })), 'HorizontalPodAutoscaler')[0];
+    expect(dflt.spec.metrics[0].resource.target.averageUtilization).toBe(70);
+    for (const a of [{ ...auto, enabled: false }, '{']) {
+      const o = renderOAPServer(annotated(oap, { [AUTOSCALING_ANNOTATION]: a }));
+      expect(byKind(o, 'HorizontalPodAutoscaler')).toEqual([]);
+      expect(byKind(o, 'Deployment')[0].spec.replicas).toBe(2);
+    }
+  });
+
+  it('autoscales only the Receivers when split, and nothing while scaled to zero', () => {
+    const objs = renderOAPServer(split(4, { [AUTOSCALING_ANNOTATION]: auto }));
+    expect(byKind(objs, 'HorizontalPodAutoscaler').map(h => h.spec.scaleTargetRef.name)).toEqual(['demo-oap-receiver']);
+    const [receiver, aggregator] = byKind(objs, 'Deployment');
+    expect('replicas' in receiver.spec).toBe(false);
+    expect(aggregator.spec.replicas).toBe(2);
+    // a single Receiver autoscaled up to 6 may run several pods: it gets a budget
+    expect(names(renderOAPServer(split(2, { [AUTOSCALING_ANNOTATION]: auto })), 'PodDisruptionBudget')).toEqual(['demo-oap-receiver']);
+    const paused = renderOAPServer(annotated({ ...oap, spec: { ...oap.spec, instances: 0 } }, { [AUTOSCALING_ANNOTATION]: auto }));
+    expect(byKind(paused, 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(byKind(paused, 'PodDisruptionBudget')).toEqual([]);
+    expect(byKind(paused, 'Deployment')[0].spec.replicas).toBe(0);
   });
 });

@@ -3,7 +3,15 @@
  * realise it, following SWCK's own manifests (names, labels, ports, env).
  * The operator server-side applies their output; unit tests pin it.
  */
-import { OAPRoleSplit, PodScheduling, splitOAPReplicas } from '../backendSpec';
+import {
+  DEFAULT_TARGET_CPU_UTILIZATION,
+  OAPAutoscaling,
+  OAPDisruptionBudget,
+  OAPRoleSplit,
+  OAPTopologySpread,
+  PodScheduling,
+  splitOAPReplicas,
+} from '../backendSpec';
 import { addBanyanDBTls, addOapTls } from './tls';
 
 export const MANAGED_BY = 'skywalking-backstage';
@@ -41,6 +49,12 @@ function meta(cr: CustomObject, name: string, labels: Record<string, string>, ex
 export const SCHEDULING_ANNOTATION = 'skywalking-backstage.io/scheduling';
 /** The OAPServer's OAPRoleSplit (JSON): Receiver and Aggregator Deployments instead of one Mixed. */
 export const ROLE_SPLIT_ANNOTATION = 'skywalking-backstage.io/role-split';
+/** The OAPServer's OAPAutoscaling (JSON): an HPA owns the replicas of the Mixed or Receiver Deployment. */
+export const AUTOSCALING_ANNOTATION = 'skywalking-backstage.io/autoscaling';
+/** The OAPServer's OAPDisruptionBudget (JSON): maxUnavailable of the PodDisruptionBudget of each OAP Deployment. */
+export const DISRUPTION_BUDGET_ANNOTATION = 'skywalking-backstage.io/disruption-budget';
+/** The OAPServer's OAPTopologySpread (JSON): the zone key OAP pods spread over, beside nodes. */
+export const TOPOLOGY_SPREAD_ANNOTATION = 'skywalking-backstage.io/topology-spread';
 /** Pod label telling the roles apart when OAP is split. */
 export const OAP_ROLE_LABEL = 'operator.skywalking.apache.org/oap-role';
 
@@ -66,32 +80,53 @@ export function roleSplitOf(cr: CustomObject): OAPRoleSplit | undefined {
   return rs?.enabled === true ? rs : undefined;
 }
 
+/** The autoscaling recorded on an OAPServer, when enabled (and readable). */
+export function autoscalingOf(cr: CustomObject): OAPAutoscaling | undefined {
+  const a = jsonAnnotation<OAPAutoscaling>(cr, AUTOSCALING_ANNOTATION);
+  return a?.enabled === true && Number.isInteger(a.minReplicas) && Number.isInteger(a.maxReplicas) ? a : undefined;
+}
+
+/** The disruption budget recorded on an OAPServer (empty: the defaults). */
+export function disruptionBudgetOf(cr: CustomObject): OAPDisruptionBudget {
+  return jsonAnnotation<OAPDisruptionBudget>(cr, DISRUPTION_BUDGET_ANNOTATION) ?? {};
+}
+
+/** The topology spread recorded on an OAPServer (empty: over nodes only). */
+export function topologySpreadOf(cr: CustomObject): OAPTopologySpread {
+  return jsonAnnotation<OAPTopologySpread>(cr, TOPOLOGY_SPREAD_ANNOTATION) ?? {};
+}
+
 export type OAPRole = 'Mixed' | 'Receiver' | 'Aggregator';
 
 /**
  * The OAP Deployments of an OAPServer: `<name>-oap` (Mixed, as SWCK), or
  * `<name>-oap-receiver` and `<name>-oap-aggregator` with `spec.instances`
- * split by the recorded ratio or counts.
+ * split by the recorded ratio or counts. `autoscaling` marks the one an HPA
+ * scales (Mixed, or the Receivers: Aggregators hold aggregation state and
+ * keep their count); none while the backend is scaled to zero (paused).
  */
-export function oapDeployments(cr: CustomObject): { name: string; role: OAPRole; replicas: number }[] {
+export function oapDeployments(cr: CustomObject): { name: string; role: OAPRole; replicas: number; autoscaling?: OAPAutoscaling }[] {
   const name = cr.metadata.name;
   const total = cr.spec.instances ?? 1;
   const split = roleSplitOf(cr);
-  if (!split) return [{ name: `${name}-oap`, role: 'Mixed', replicas: total }];
+  const auto = total > 0 ? autoscalingOf(cr) : undefined;
+  const scaled = auto ? { autoscaling: auto } : {};
+  if (!split) return [{ name: `${name}-oap`, role: 'Mixed', replicas: total, ...scaled }];
   const { receivers, aggregators } = splitOAPReplicas(total, split);
   return [
-    { name: `${name}-oap-receiver`, role: 'Receiver', replicas: receivers },
+    { name: `${name}-oap-receiver`, role: 'Receiver', replicas: receivers, ...(receivers > 0 ? scaled : {}) },
     { name: `${name}-oap-aggregator`, role: 'Aggregator', replicas: aggregators },
   ];
 }
 
-/** SWCK's default soft anti-affinity: the pods of one workload spread over nodes. */
-function spreadAffinity(selector: Record<string, string>) {
-  return {
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
-    },
-  };
+/**
+ * The OAP pods' spreading: at most one pod more on a node than on any other
+ * (soft: ScheduleAnyway, as SWCK's preferred anti-affinity was), and over
+ * zones as well when a zone key is recorded.
+ */
+export function oapTopologySpread(selector: Record<string, string>, spread: OAPTopologySpread): Record<string, any>[] {
+  const keys = ['kubernetes.io/hostname', ...(spread.zoneKey ? [spread.zoneKey] : [])];
+  return keys.map(topologyKey => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }));
 }
 
 /** Pod spec fields of a PodScheduling; `affinity` falls back to `defaultAffinity`. */
@@ -177,16 +212,20 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
       subjects: [{ kind: 'ServiceAccount', name: `${name}-oap`, namespace: ns }],
     },
   ];
+  const scaling: KubeObject[] = [];
+  const spread = topologySpreadOf(cr);
   for (const d of deployments) {
     const podSelector = roleSelector(d.role);
     const roleLabels = { ...labels, ...podSelector };
     const podEnv = [...byName.values(), ...(split ? [{ name: 'SW_CORE_ROLE', value: d.role }] : [])];
+    scaling.push(...oapScalingObjects(cr, d, podSelector, roleLabels));
     objects.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: meta(cr, d.name, { ...roleLabels, 'operator.skywalking.apache.org/component': 'deployment' }),
       spec: {
-        replicas: d.replicas,
+        // an HPA owns the replicas of an autoscaled Deployment: not set here, so applying never fights it
+        ...(d.autoscaling ? {} : { replicas: d.replicas }),
         minReadySeconds: 5,
         selector: { matchLabels: podSelector },
         template: {
@@ -197,7 +236,9 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
           },
           spec: {
             serviceAccountName: `${name}-oap`,
-            ...podSchedulingFields(sched, spreadAffinity(podSelector)),
+            // spread by topologySpreadConstraints (below), not a default anti-affinity; a given affinity applies as it is
+            ...podSchedulingFields(sched),
+            topologySpreadConstraints: oapTopologySpread(podSelector, spread),
             containers: [
               {
                 name: 'oap',
@@ -245,7 +286,47 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
       spec: { type: 'ClusterIP', selector: roleSelector('Aggregator'), ports: [{ name: 'rest', port: 12800, targetPort: 12800 }] },
     });
   }
-  return objects;
+  return [...objects, ...scaling];
+}
+
+/**
+ * The PodDisruptionBudget and HorizontalPodAutoscaler of one OAP Deployment,
+ * named as it. A PDB (maxUnavailable 1 unless recorded otherwise) whenever
+ * the Deployment may run more than one pod: a drain then takes them one at a
+ * time; with one pod none (it would block drains, or protect nothing). An HPA
+ * (autoscaling/v2, average CPU utilization) when the Deployment is autoscaled.
+ */
+function oapScalingObjects(
+  cr: CustomObject,
+  d: { name: string; replicas: number; autoscaling?: OAPAutoscaling },
+  podSelector: Record<string, string>,
+  labels: Record<string, string>,
+): KubeObject[] {
+  const out: KubeObject[] = [];
+  const most = d.autoscaling ? d.autoscaling.maxReplicas : d.replicas;
+  if (most > 1) {
+    out.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(cr, d.name, labels),
+      spec: { maxUnavailable: disruptionBudgetOf(cr).maxUnavailable ?? 1, selector: { matchLabels: podSelector } },
+    });
+  }
+  if (d.autoscaling) {
+    const a = d.autoscaling;
+    out.push({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: meta(cr, d.name, labels),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: d.name },
+        minReplicas: a.minReplicas,
+        maxReplicas: a.maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? DEFAULT_TARGET_CPU_UTILIZATION } } }],
+      },
+    });
+  }
+  return out;
 }
 
 /** UI: Deployment and Service (the booster UI, OAP address by env). */
