@@ -91,7 +91,8 @@ export const skywalkingPlugin = createBackendPlugin({
           getKubeConfig: async c => clusters.kubeConfig(c),
           clusters: () => clusters.names(),
           injectionMode: c => clusters.definition(c).injectionMode,
-          backendCollector: b => `${b.name}-oap.${b.namespace}:11800`,
+          // the backend's Satellite when it has one, else its OAP
+          backendCollector: b => backends.collectorAddress(b),
           // a backend with TLS: its CA goes to the agents (ConfigMap in the workload namespace)
           backendCa: b => backends.tls.agentCa(b),
           logger,

@@ -100,6 +100,8 @@ export interface SkyWalkingBackendSpec {
   };
   /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
   rover?: { enabled?: boolean; version?: string };
+  /** SkyWalking Satellite in front of OAP: agents send to it and it balances gRPC over the OAP pods */
+  satellite?: { enabled?: boolean; replicas?: number; version?: string };
   tls?: BackendTls;
   paused?: boolean;
   owner?: string;
@@ -465,6 +467,16 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       if (s.rover.enabled !== undefined && typeof s.rover.enabled !== 'boolean') errors.push({ path: 'rover.enabled', message: 'must be true or false' });
       const v = s.rover.version;
       if (v !== undefined && (typeof v !== 'string' || !VERSION.test(v))) errors.push({ path: 'rover.version', message: `"${v}" is not a Rover version such as 0.7.0` });
+    }
+  }
+  if (s.satellite !== undefined) {
+    if (!s.satellite || typeof s.satellite !== 'object' || Array.isArray(s.satellite)) {
+      errors.push({ path: 'satellite', message: 'must be an object such as { "enabled": true, "replicas": 2 }' });
+    } else {
+      if (s.satellite.enabled !== undefined && typeof s.satellite.enabled !== 'boolean') errors.push({ path: 'satellite.enabled', message: 'must be true or false' });
+      int(errors, 'satellite.replicas', s.satellite.replicas, 1, 20);
+      const v = s.satellite.version;
+      if (v !== undefined && (typeof v !== 'string' || !VERSION.test(v))) errors.push({ path: 'satellite.version', message: `"${v}" is not a Satellite version such as 1.3.0` });
     }
   }
   if (s.tls !== undefined) tls(errors, s.tls);

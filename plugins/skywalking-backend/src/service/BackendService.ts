@@ -98,6 +98,7 @@ const MAX_OUTBOX_ATTEMPTS = 5;
 
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
 const DEFAULT_BANYANDB_VERSION = '0.8.0';
+const DEFAULT_SATELLITE_VERSION = '1.3.0';
 /** the Rover DaemonSets the portal rendered (renderRover's labels) */
 const ROVER_SELECTOR = 'app.kubernetes.io/managed-by=skywalking-backstage,app.kubernetes.io/component=rover';
 
@@ -194,6 +195,16 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
           ...(ingress ? { ingress: { host: ingress.host, ...(ingress.ingressClassName ? { ingressClassName: ingress.ingressClassName } : {}) } } : {}),
         },
       },
+    });
+  }
+  // Satellite when asked: agents send to it, it balances gRPC over the OAP pods (SWCK's Satellite kind)
+  if (spec.satellite?.enabled === true) {
+    const v = spec.satellite.version ?? DEFAULT_SATELLITE_VERSION;
+    objects.push({
+      apiVersion: SWCK_API_VERSION,
+      kind: 'Satellite',
+      metadata: meta(spec.name),
+      spec: { version: `v${v}`, image: `apache/skywalking-satellite:v${v}`, instances: spec.satellite.replicas ?? 1, OAPServerName: spec.name, service: { template: { type: 'ClusterIP' } } },
     });
   }
   // TLS as asked, on the objects whose pods serve it (operator/tls.ts renders it; BackendTls issues the certificates)
@@ -401,6 +412,15 @@ export class BackendService implements BackendOperations {
     return out.sort((a, b) => `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`));
   }
 
+  /**
+   * The gRPC address agents of a backend report to: its Satellite when it has
+   * one (Satellite balances over the OAP pods), else its OAP Service.
+   */
+  async collectorAddress(ref: BackendRef): Promise<string> {
+    const satellite = await this.read(ref, 'Satellite').catch(() => undefined);
+    return satellite ? `${ref.name}-satellite.${ref.namespace}:11800` : `${ref.name}-oap.${ref.namespace}:11800`;
+  }
+
   private async read(ref: BackendRef, kind: string): Promise<Obj | undefined> {
     try {
       const o: any = await this.c(ref.cluster).custom.getNamespacedCustomObject({ group: SWCK_GROUP, version: SWCK_VERSION, namespace: ref.namespace, plural: PLURAL[kind], name: ref.name });
@@ -434,7 +454,13 @@ export class BackendService implements BackendOperations {
 
   /** One backend with its pods and recent events. */
   async get(ref: BackendRef): Promise<BackendDetail> {
-    const [oap, ui, db, rover] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI'), this.read(ref, 'BanyanDB'), this.readRover(ref)]);
+    const [oap, ui, db, rover, satellite] = await Promise.all([
+      this.read(ref, 'OAPServer'),
+      this.read(ref, 'UI'),
+      this.read(ref, 'BanyanDB'),
+      this.readRover(ref),
+      this.read(ref, 'Satellite'),
+    ]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
     const core = this.c(ref.cluster).core;
     const pods = await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: `app.kubernetes.io/part-of=${ref.name}` });
@@ -482,6 +508,9 @@ export class BackendService implements BackendOperations {
         ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
         banyandb: db ? { ...db.spec, ...schedulingOf(db as any), ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) } : undefined,
         rover: roverOf(oap) ?? { enabled: false },
+        satellite: satellite
+          ? { enabled: true, replicas: satellite.spec?.instances, version: String(satellite.spec?.version ?? '').replace(/^v/, '') }
+          : { enabled: false },
         tls: recorded(oap, TLS_ANNOTATION) ?? { enabled: false },
       },
     };
@@ -580,7 +609,7 @@ export class BackendService implements BackendOperations {
     await this.tls.reconcile(ref);
     // a component no longer in the spec (UI disabled, storage now external) goes
     const kinds = new Set(objects.map(o => o.kind));
-    for (const kind of ['UI', 'BanyanDB']) {
+    for (const kind of ['UI', 'BanyanDB', 'Satellite']) {
       if (!kinds.has(kind)) await this.deleteKind(ref, kind);
     }
   }
@@ -676,7 +705,7 @@ export class BackendService implements BackendOperations {
 
   private async doDelete(ref: BackendRef) {
     // children go with their owners (garbage collection by ownerReferences)
-    for (const kind of ['UI', 'OAPServer', 'BanyanDB']) await this.deleteKind(ref, kind);
+    for (const kind of ['UI', 'Satellite', 'OAPServer', 'BanyanDB']) await this.deleteKind(ref, kind);
     // cluster-scoped RBAC has no namespaced owner: deleted here (the DaemonSet would also go by its owner)
     await this.deleteRover(ref);
     // Secrets of cert-manager carry no owner reference (by default): removed by their label

@@ -67,7 +67,7 @@ export interface TracingServiceOptions {
   clusters: () => string[];
   injectionMode: (cluster: string) => InjectionMode;
   /** OAP gRPC address of a backend, e.g. `${name}-oap.${namespace}:11800` */
-  backendCollector: (backend: BackendRef) => string;
+  backendCollector: (backend: BackendRef) => string | Promise<string>;
   /**
    * The CA bundle (ca.crt) of a backend with TLS, undefined without TLS
    * (BackendTls.agentCa); its agents get it as a ConfigMap in their namespace
@@ -174,7 +174,7 @@ export class TracingService implements TracingOperations {
     if (input.enabled && !backend) {
       throw new InputError(`choose the SkyWalking backend ${ref} reports to (backend: {cluster, namespace, name})`);
     }
-    const collector = backend ? this.options.backendCollector(backend) : undefined;
+    const collector = backend ? await this.options.backendCollector(backend) : undefined;
     const mode = clusters.length ? this.options.injectionMode(clusters[0]) : 'webhook';
 
     return this.withLock(ref, async () => {
@@ -352,7 +352,7 @@ export class TracingService implements TracingOperations {
       return { ...out, reachable: isApiError(e), error: this.clusterError(cluster, kube, e, 'listing workloads') };
     }
     const mode = this.options.injectionMode(cluster);
-    const collector = desired.backend ? this.options.backendCollector(desired.backend) : undefined;
+    const collector = desired.backend ? await this.options.backendCollector(desired.backend) : undefined;
     const serviceName = entity.metadata.name;
     const namespaces = new Set<string>();
     // TLS backend: the agents trust its CA, from a ConfigMap in each workload namespace

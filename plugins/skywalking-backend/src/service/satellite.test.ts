@@ -1,0 +1,82 @@
+/*
+ * Satellite for gRPC load balancing, when a backend asks for it, on the
+ * real local control plane with the reconcile engine running.
+ */
+import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
+import { ClusterRegistry } from '../clusters/ClusterRegistry';
+import { ensureSwckCrds } from '../clusters/crds';
+import { K8s, loadK8s } from '../clusters/k8s';
+import { OperatorEngine } from '../engine/OperatorEngine';
+import { BackendService } from './BackendService';
+import { MemoryOutbox, quietLogger as logger } from './testOutbox';
+
+jest.setTimeout(180_000);
+
+const CLUSTER = 'local';
+let k8s: typeof K8s;
+let admin: K8s.KubeConfig;
+let ns: string;
+let backends: BackendService;
+let engine: OperatorEngine;
+
+const ref = () => ({ cluster: CLUSTER, namespace: ns, name: 'sat' });
+const spec = (satellite: { enabled: boolean; replicas?: number }) => ({
+  name: 'sat',
+  namespace: ns,
+  cluster: CLUSTER,
+  version: '10.2.0',
+  ui: { enabled: false },
+  oap: { replicas: 2 },
+  satellite,
+});
+const apps = () => admin.makeApiClient(k8s.AppsV1Api);
+const gone = (read: () => Promise<unknown>) => async () =>
+  read().then(
+    () => false,
+    (e: any) => e?.code === 404,
+  );
+
+beforeAll(async () => {
+  const cluster = await getSharedTestCluster();
+  k8s = await loadK8s();
+  admin = new k8s.KubeConfig();
+  admin.loadFromString(cluster.kubeconfig);
+  const crds = await ensureSwckCrds(admin);
+  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
+  ns = await createTestNamespace('satellite');
+  const registry = await ClusterRegistry.fromDefinitions([{ name: CLUSTER, kubeconfig: cluster.kubeconfig }], logger);
+  backends = new BackendService({ clusters: registry, outbox: new MemoryOutbox(), logger });
+  engine = new OperatorEngine({ clusters: registry, logger, namespace: ns, leaseNamespace: ns, leaseDurationSeconds: 3, renewIntervalMs: 500, healthIntervalMs: 500 });
+  await engine.start();
+  await eventually('engine leads', async () => engine.isLeader(CLUSTER), 30_000);
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+describe('Satellite of a backend on the local control plane', () => {
+  it('a backend asking for Satellite gets a Satellite balancing over its OAP pods, and agents are pointed at it', async () => {
+    expect(await backends.create(spec({ enabled: true, replicas: 2 }), 'user:default/tester')).toEqual({ applied: true, queued: false });
+    const deployment = await eventually('Satellite Deployment with 2 ready pods', async () => {
+      const d = await apps().readNamespacedDeployment({ name: 'sat-satellite', namespace: ns }).catch(() => undefined);
+      return d && (d.status?.readyReplicas ?? 0) === 2 ? d : undefined;
+    }, 90_000);
+    const env = Object.fromEntries((deployment.spec!.template.spec!.containers[0].env ?? []).map(e => [e.name, e.value]));
+    // Satellite finds the OAP pods through the Kubernetes API and balances gRPC over them
+    expect(env.SATELLITE_GRPC_CLIENT_FINDER).toBe('kubernetes');
+    expect(env.SATELLITE_GRPC_CLIENT_KUBERNETES_SELECTOR_LABEL).toBe('app=oap,operator.skywalking.apache.org/oap-server-name=sat');
+    expect(deployment.spec!.template.spec!.containers[0].image).toBe('apache/skywalking-satellite:v1.3.0');
+    await admin.makeApiClient(k8s.CoreV1Api).readNamespacedService({ name: 'sat-satellite', namespace: ns });
+    expect(await backends.collectorAddress(ref())).toBe(`sat-satellite.${ns}:11800`);
+    const detail = await backends.get(ref());
+    expect(detail.spec.satellite).toEqual({ enabled: true, replicas: 2, version: '1.3.0' });
+  });
+
+  it('switching Satellite off removes it and points agents back at OAP', async () => {
+    expect(await backends.update(ref(), spec({ enabled: false }), 'user:default/tester')).toEqual({ applied: true, queued: false });
+    await eventually('Satellite Deployment gone', gone(() => apps().readNamespacedDeployment({ name: 'sat-satellite', namespace: ns })), 60_000);
+    expect(await backends.collectorAddress(ref())).toBe(`sat-oap.${ns}:11800`);
+    expect((await backends.get(ref())).spec.satellite).toEqual({ enabled: false });
+  });
+});
