@@ -62,6 +62,9 @@ const CHILD_KINDS: { kind: string; apiVersion: string; path: string }[] = [
   { kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', path: 'apis/rbac.authorization.k8s.io/v1/rolebindings' },
   // the UI's optional Ingress: watched so a removed ui.ingress is pruned, not left behind
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: 'apis/networking.k8s.io/v1/ingresses' },
+  // OAP's disruption budgets and autoscaler: pruned when no longer rendered (one replica, autoscaling off), healed on drift
+  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', path: 'apis/policy/v1/poddisruptionbudgets' },
+  { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', path: 'apis/autoscaling/v2/horizontalpodautoscalers' },
 ];
 
 function scopedPath(path: string, namespace?: string) {

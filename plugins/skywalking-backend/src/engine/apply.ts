@@ -3,6 +3,13 @@ import { K8s, loadK8s } from '../clusters/k8s';
 
 /** fieldManager of every server-side apply the plugin makes */
 export const FIELD_MANAGER = 'skywalking-backstage';
+/**
+ * fieldManager that holds a Deployment's replicas for a moment when we stop
+ * setting them (an HPA takes them over): without it, applying the Deployment
+ * without replicas would drop the field we owned, and the API server would
+ * default it to 1.
+ */
+export const REPLICAS_HANDOFF_MANAGER = 'skywalking-backstage-replicas-handoff';
 /** checksum of what we last applied, so a field we stop rendering is noticed too */
 export const APPLIED_HASH_ANNOTATION = 'skywalking-backstage.io/applied-hash';
 
@@ -86,14 +93,41 @@ export class Applier {
       }
     }
     if (upToDate(desired, current)) return false;
+    const handoff = replicasHandoff(desired, current);
+    if (handoff) {
+      await serverSideApply(client, handoff, REPLICAS_HANDOFF_MANAGER);
+      this.onWrite('apply', handoff);
+    }
     await serverSideApply(client, desired);
     this.onWrite('apply', desired);
     return true;
   }
 }
 
+/**
+ * The apply that hands a Deployment's replicas over before we stop setting
+ * them (rendered without replicas: an HPA owns them): another field manager
+ * applies the live count, so releasing ours keeps it (Kubernetes' documented
+ * way of handing replicas to an HPA under server-side apply). Only while we
+ * still own the field; a Deployment scaled to zero is handed over at 1 (an
+ * HPA is disabled at 0 and raises 1 to its minimum). Undefined: nothing to hand over.
+ */
+export function replicasHandoff(desired: KubeObject, live: any | undefined): KubeObject | undefined {
+  if (desired.kind !== 'Deployment' || desired.spec?.replicas !== undefined || typeof live?.spec?.replicas !== 'number') return undefined;
+  const ours = (live.metadata?.managedFields ?? []).some(
+    (f: any) => f.manager === FIELD_MANAGER && f.operation === 'Apply' && f.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined,
+  );
+  if (!ours) return undefined;
+  return {
+    apiVersion: desired.apiVersion,
+    kind: desired.kind,
+    metadata: { name: desired.metadata.name, namespace: desired.metadata.namespace },
+    spec: { replicas: Math.max(1, live.spec.replicas) },
+  };
+}
+
 /** One server-side apply PATCH. */
-export async function serverSideApply(client: K8s.KubernetesObjectApi, obj: KubeObject) {
+export async function serverSideApply(client: K8s.KubernetesObjectApi, obj: KubeObject, fieldManager = FIELD_MANAGER) {
   const k8s = await loadK8s();
-  return client.patch(obj as any, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+  return client.patch(obj as any, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
 }
