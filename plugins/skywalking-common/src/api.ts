@@ -38,7 +38,12 @@ export interface BackendSummary extends BackendRef {
   version: string;
   phase: BackendPhase;
   conditions: StatusCondition[];
-  oap: ComponentReplicas;
+  oap: ComponentReplicas & {
+    /** with role split: the Receiver and Aggregator counts (each scales on its own) */
+    roles?: { receivers: number; aggregators: number };
+    /** when an HPA owns the replicas: its bounds and which Deployment it scales */
+    autoscaling?: { enabled: boolean; minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage?: number; role: 'mixed' | 'receiver' };
+  };
   ui?: ComponentReplicas;
   storage: string;
   paused: boolean;

@@ -45,6 +45,10 @@ export interface OAPAutoscaling {
   targetCPUUtilizationPercentage?: number;
 }
 
+/** The OAP roles that scale on their own (role split): `POST .../scale` with `{ replicas, role }`. */
+export const OAP_SCALE_ROLES = ['receiver', 'aggregator'] as const;
+export type OAPScaleRole = (typeof OAP_SCALE_ROLES)[number];
+
 /** The default CPU utilization target of OAP's HPA. */
 export const DEFAULT_TARGET_CPU_UTILIZATION = 70;
 

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import {
   BACKUP_ANNOTATION,
   backupOf,
@@ -17,7 +17,6 @@ import {
   restoredCondition,
   restoreOf,
   ROLE_SPLIT_ANNOTATION,
-  roleSplitOf,
   roverNames,
   SCHEDULING_ANNOTATION,
   schedulingOf,
@@ -31,6 +30,7 @@ import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
 import { BackendTls } from './BackendTls';
+import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
 
 /** fieldManager of create/update (the whole spec of each custom object) */
 export const FIELD_MANAGER = 'skywalking-backstage';
@@ -174,6 +174,8 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
       ...schedulingAnnotation(schedulingPart(spec.oap)),
       // recorded as asked (also when disabled), so a read gives it back
       ...(roleSplit !== undefined ? { [ROLE_SPLIT_ANNOTATION]: JSON.stringify(roleSplit) } : {}),
+      // autoscaling, disruption budget, topology spread: rendered by the engine (HPA, PDBs, spread constraints)
+      ...scalingAnnotations(spec.oap),
     }),
     spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: oapReplicasOf(spec), config, service: { template: { type: 'ClusterIP' } } },
   });
@@ -369,7 +371,7 @@ export class BackendService implements BackendOperations {
       version: oap.spec?.version ?? '',
       phase: phaseOf(oap, ui, storage),
       conditions,
-      oap: { desired: oap.spec?.instances ?? 1, ready: oap.status?.availableReplicas ?? 0 },
+      oap: { desired: oap.spec?.instances ?? 1, ready: oap.status?.availableReplicas ?? 0, ...oapScalingSummary(oap) },
       ui: ui ? { desired: ui.spec?.instances ?? 1, ready: ui.status?.availableReplicas ?? 0 } : undefined,
       storage: (oap.spec?.config ?? []).find((c: any) => c.name === 'SW_STORAGE')?.value ?? (oap.spec?.storage?.name ? 'storage' : 'h2'),
       paused: Boolean(oap.metadata?.annotations?.[PAUSED_ANNOTATION]),
@@ -504,7 +506,7 @@ export class BackendService implements BackendOperations {
       events,
       // what the portal recorded beside SWCK's fields (scheduling, role split) comes back with them
       spec: {
-        oap: { ...oap.spec, ...schedulingOf(oap as any), ...(roleSplit !== undefined ? { roleSplit } : {}) },
+        oap: { ...oap.spec, ...schedulingOf(oap as any), ...(roleSplit !== undefined ? { roleSplit } : {}), ...recordedScaling(oap) },
         ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
         banyandb: db ? { ...db.spec, ...schedulingOf(db as any), ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) } : undefined,
         rover: roverOf(oap) ?? { enabled: false },
@@ -623,19 +625,22 @@ export class BackendService implements BackendOperations {
     return { apiVersion: SWCK_API_VERSION, kind, metadata: { name: ref.name, namespace: ref.namespace, ...metadata }, spec };
   }
 
-  private async doScale(ref: BackendRef, replicas: number) {
+  private async doScale(ref: BackendRef, replicas: number, role?: string) {
     const oap = await this.read(ref, 'OAPServer');
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
-    // split, the replicas are shared by the recorded ratio (or counts): each role needs one
-    if (replicas === 1 && roleSplitOf(oap as any)) {
-      throw new InputError('replicas: must be 0 or at least 2 with role split (one Receiver and one Aggregator)');
-    }
-    await this.applyAll(ref.cluster, [this.partial(ref, 'OAPServer', { instances: replicas })], SCALE_MANAGER);
+    // one role's count, or the total shared by the split; refused where an HPA owns the replicas (scaling.ts)
+    const plan = planScale(oap, replicas, role);
+    await this.applyAll(ref.cluster, [this.partial(ref, 'OAPServer', { instances: plan.instances }, plan.annotations ? { annotations: plan.annotations } : {})], SCALE_MANAGER);
   }
 
-  /** Sets the OAP replicas (its own field manager: the rest of the spec stays as applied). */
-  async scale(ref: BackendRef, replicas: number, actor: string): Promise<WriteResult> {
-    return this.write(ref.cluster, { operation: 'scale', payload: { args: [ref, replicas], actor } }, () => this.doScale(ref, replicas));
+  /**
+   * Sets the OAP replicas (its own field manager: the rest of the spec stays
+   * as applied); with role split, `role` scales the Receivers or the
+   * Aggregators alone.
+   */
+  async scale(ref: BackendRef, replicas: number, actor: string, role?: string): Promise<WriteResult> {
+    const args = role === undefined ? [ref, replicas] : [ref, replicas, role];
+    return this.write(ref.cluster, { operation: 'scale', payload: { args, actor } }, () => this.doScale(ref, replicas, role));
   }
 
   private async doPause(ref: BackendRef) {
@@ -724,7 +729,7 @@ export class BackendService implements BackendOperations {
       case 'update':
         return this.doUpdate(a[0], a[1]);
       case 'scale':
-        return this.doScale(a[0], a[1]);
+        return this.doScale(a[0], a[1], a[2]);
       case 'pause':
         return this.doPause(a[0]);
       case 'resume':

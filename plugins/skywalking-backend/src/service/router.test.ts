@@ -20,6 +20,8 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { createRouter, TopologyOperations } from './router';
 import { BackendOperations } from './types';
+import { ScaleInputError } from './scaling';
+import { ConflictError } from '@backstage/errors';
 
 /*
  * HTTP-level tests of the REST API: the router mounted by a real Backstage test
@@ -57,7 +59,13 @@ function recordingBackends(calls: Call[]): BackendOperations {
     },
     create: write('create'),
     update: write('update'),
-    scale: write('scale'),
+    // names that stand for refusals of the operator side (scaling.ts)
+    scale: async (...args: unknown[]) => {
+      const name = (args[0] as BackendRef).name;
+      if (name === 'unsplit') throw new ScaleInputError('role', 'backend skywalking/unsplit has no role split: scale its OAP without a role');
+      if (name === 'autoscaled') throw new ConflictError('OAP replicas of skywalking/autoscaled are autoscaled by a HorizontalPodAutoscaler (2 to 6 replicas)');
+      return write('scale')(...args);
+    },
     pause: write('pause'),
     resume: write('resume'),
     upgrade: write('upgrade'),
@@ -349,6 +357,34 @@ describe('REST API router (HTTP)', () => {
       const res = await post('/backends/local/skywalking/demo/scale').send({});
       expect(res.status).toBe(400);
       expect(res.body.fields[0].path).toBe('replicas');
+    });
+
+    it.each([['mixed'], [''], [1]])('rejects role %p with its field path', async role => {
+      const res = await post('/backends/local/skywalking/demo/scale').send({ replicas: 2, role });
+      expect(res.status).toBe(400);
+      expect(res.body.fields).toEqual([
+        { path: 'role', message: 'must be receiver or aggregator (scales that role of a backend with role split)' },
+      ]);
+      expect(calls).toEqual([]);
+    });
+
+    it('passes a role on, and audits it', async () => {
+      const res = await post('/backends/local/skywalking/split/scale').send({ replicas: 4, role: 'aggregator' });
+      expect(res.status).toBe(200);
+      expect(calls).toEqual([
+        { method: 'scale', args: [{ cluster: 'local', namespace: 'skywalking', name: 'split' }, 4, ALICE, 'aggregator'] },
+      ]);
+      const [latest] = await store.listAudit({ target: 'backend:local/skywalking/split' });
+      expect(latest.details).toMatchObject({ replicas: 4, role: 'aggregator' });
+    });
+
+    it('answers 400 on role for a backend without role split, 409 for replicas an HPA owns', async () => {
+      const unsplit = await post('/backends/local/skywalking/unsplit/scale').send({ replicas: 2, role: 'receiver' });
+      expect(unsplit.status).toBe(400);
+      expect(unsplit.body.fields).toEqual([{ path: 'role', message: 'backend skywalking/unsplit has no role split: scale its OAP without a role' }]);
+      const auto = await post('/backends/local/skywalking/autoscaled/scale').send({ replicas: 3 });
+      expect(auto.status).toBe(409);
+      expect(auto.body.error.message).toMatch(/autoscaled by a HorizontalPodAutoscaler/);
     });
   });
 

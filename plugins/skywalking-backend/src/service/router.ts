@@ -17,6 +17,7 @@ import {
   backendResourceRef,
   FieldError,
   isBackupTimeDir,
+  OAP_SCALE_ROLES,
   skywalkingBackendBackupPermission,
   skywalkingBackendCreatePermission,
   skywalkingBackendDeletePermission,
@@ -30,6 +31,7 @@ import Router from 'express-promise-router';
 import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { BackupInputError, BackupOperations } from './BackupService';
 import { BackendOperations } from './types';
+import { ScaleInputError } from './scaling';
 
 export interface TracingOperations {
   getStatus(entityRef: string, credentials: BackstageCredentials): Promise<unknown>;
@@ -192,9 +194,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100) {
       throw new SpecValidationError([{ path: 'replicas', message: 'must be an integer from 0 to 100' }]);
     }
+    const role = req.body?.role;
+    if (role !== undefined && !OAP_SCALE_ROLES.includes(role)) {
+      throw new SpecValidationError([{ path: 'role', message: `must be ${OAP_SCALE_ROLES.join(' or ')} (scales that role of a backend with role split)` }]);
+    }
     const actor = actorOf(credentials);
-    const result = await backends.scale(ref, replicas, actor);
-    await audit(actor, 'scale', target(ref), { replicas, queued: result.queued });
+    // a role without role split: 400 with the field; replicas an HPA owns: 409 (scaling.ts)
+    const result = await (role === undefined ? backends.scale(ref, replicas, actor) : backends.scale(ref, replicas, actor, role)).catch(e => {
+      throw e instanceof ScaleInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+    });
+    await audit(actor, 'scale', target(ref), { replicas, ...(role !== undefined ? { role } : {}), queued: result.queued });
     res.status(result.queued ? 202 : 200).json(result);
   });
 

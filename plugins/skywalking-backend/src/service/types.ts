@@ -18,7 +18,8 @@ export interface BackendOperations {
   /** `spec` is a validated SkyWalkingBackend spec */
   create(spec: Record<string, unknown>, actor: string): Promise<WriteResult>;
   update(ref: BackendRef, spec: Record<string, unknown>, actor: string): Promise<WriteResult>;
-  scale(ref: BackendRef, replicas: number, actor: string): Promise<WriteResult>;
+  /** OAP replicas; with role split, `role` (receiver | aggregator) scales that role alone */
+  scale(ref: BackendRef, replicas: number, actor: string, role?: string): Promise<WriteResult>;
   pause(ref: BackendRef, actor: string): Promise<WriteResult>;
   resume(ref: BackendRef, actor: string): Promise<WriteResult>;
   upgrade(ref: BackendRef, version: string, actor: string): Promise<WriteResult>;
