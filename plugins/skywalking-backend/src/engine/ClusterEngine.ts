@@ -5,6 +5,7 @@ import { K8s, loadK8s } from '../clusters/k8s';
 import { Applier, FIELD_MANAGER } from './apply';
 import { CacheView, KINDS, KindDef, key, MANAGED_SELECTOR, parseKey, statusChanged, SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from './kinds';
 import { LeaderElector } from './LeaderElector';
+import { UpgradeController, upgradeInProgress, upgradeOf } from './upgrade';
 import { WorkQueue, WorkQueueOptions } from './WorkQueue';
 
 /** One reconcile, for metrics: kind, cluster, duration, writes made and the error if it failed. */
@@ -91,6 +92,8 @@ export class ClusterEngine {
   private readonly queue: WorkQueue;
   readonly elector: LeaderElector;
   private readonly applier: Applier;
+  /** advances version upgrades recorded on OAPServers (upgrade.ts) */
+  private readonly upgrades: UpgradeController;
   private resyncTimer?: NodeJS.Timeout;
   private started = false;
   private stopped = false;
@@ -111,6 +114,11 @@ export class ClusterEngine {
     });
     this.queue.pause(); // until we lead
     this.applier = new Applier(o.kc, () => this.writes++);
+    this.upgrades = new UpgradeController(o.kc, {
+      event: (cr, type, reason, note) => this.event(cr, type, reason, note),
+      onWrite: () => this.writes++,
+      log: msg => this.o.logger.info(msg),
+    });
     this.elector = new LeaderElector({
       kc: o.kc,
       namespace: o.leaseNamespace ?? 'kube-system',
@@ -193,6 +201,11 @@ export class ClusterEngine {
       const wake = (obj: any) => {
         for (const ref of obj?.metadata?.ownerReferences ?? []) {
           if (ref.controller && this.crInformers.has(ref.kind)) this.queue.add(`${ref.kind}/${obj.metadata.namespace}/${ref.name}`);
+          // an upgrade waits for the storage and UI workloads too: their rollouts wake the backend's OAPServer
+          if (ref.controller && (ref.kind === 'BanyanDB' || ref.kind === 'UI')) {
+            const oap = this.crInformers.get('OAPServer')?.get(ref.name, obj.metadata.namespace);
+            if (oap && upgradeInProgress(upgradeOf(oap))) this.queue.add(`OAPServer/${obj.metadata.namespace}/${ref.name}`);
+          }
         }
       };
       inf.on('add', wake);
@@ -328,6 +341,11 @@ export class ClusterEngine {
         await this.event(full, 'Normal', 'Applied', changes.join('; '));
       }
       await this.updateStatus(full, def, log);
+      if (kind === 'OAPServer') {
+        // a recorded upgrade takes its next step; checked again at the step's deadline
+        const next = await this.upgrades.step(full, this.cache);
+        if (next.requeueAfterMs !== undefined) this.queue.addAfter(k, next.requeueAfterMs);
+      }
     } catch (e) {
       error = e;
       if (this.queue.attempts(k) === 0) await this.event(full, 'Warning', 'ReconcileFailed', `${(e as Error)?.message ?? e}`.slice(0, 1000));

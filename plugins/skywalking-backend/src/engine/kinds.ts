@@ -12,6 +12,8 @@ import {
   withBackupAndRestore,
 } from '@skywalking-backstage/plugin-skywalking-common';
 
+import { upgradeConditions } from './upgrade';
+
 export const SWCK_GROUP = 'operator.skywalking.apache.org';
 export const SWCK_VERSION = 'v1alpha1';
 export const SWCK_API_VERSION = `${SWCK_GROUP}/${SWCK_VERSION}`;
@@ -309,7 +311,9 @@ export const KINDS: KindDef[] = [
     status(cr, cache, now) {
       // Ready when every OAP Deployment is: the Mixed one, or both the Receivers and the Aggregators
       const s = workloadStatus(cr, oapDeployments(cr).map(d => cached(cache, 'Deployment', cr, d.name)), now);
-      return { address: `${cr.metadata.name}-oap.${cr.metadata.namespace}`, availableReplicas: s.availableReplicas, conditions: swckConditions(s.conditions, now) };
+      // Upgrading / Upgraded from the upgrade recorded on the OAPServer (upgrade.ts)
+      const conditions = swckConditions([...s.conditions, ...upgradeConditions(cr, now)], now);
+      return { address: `${cr.metadata.name}-oap.${cr.metadata.namespace}`, availableReplicas: s.availableReplicas, conditions };
     },
     related: (cr, cache) => [
       ...cache.list('Satellite', cr.metadata.namespace).filter(s => (s.spec?.OAPServerName ?? s.metadata.name) === cr.metadata.name).map(s => key('Satellite', s)),

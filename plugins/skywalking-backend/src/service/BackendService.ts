@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   BACKUP_ANNOTATION,
   backupOf,
@@ -31,13 +31,23 @@ import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
 import { BackendTls } from './BackendTls';
 import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
+import { startUpgrade, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
+
+/** An upgrade refused for one field (400 with its path). */
+export class UpgradeInputError extends InputError {
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`${path}: ${detail}`);
+  }
+}
 
 /** fieldManager of create/update (the whole spec of each custom object) */
 export const FIELD_MANAGER = 'skywalking-backstage';
 /** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
 const SCALE_MANAGER = 'skywalking-backstage-scale';
 const PAUSE_MANAGER = 'skywalking-backstage-pause';
-const UPGRADE_MANAGER = 'skywalking-backstage-upgrade';
 export const PAUSED_ANNOTATION = 'skywalking-backstage.io/paused-replicas';
 /** the owner team recorded on the custom objects */
 export const OWNER_ANNOTATION = 'skywalking-backstage.io/owner';
@@ -688,16 +698,21 @@ export class BackendService implements BackendOperations {
     return this.write(ref.cluster, { operation: 'resume', payload: { args: [ref], actor } }, () => this.doResume(ref));
   }
 
-  private async doUpgrade(ref: BackendRef, version: string) {
-    const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
+  /**
+   * Records the upgrade on the OAPServer; the reconcile engine rolls storage,
+   * OAP and UI in that order and rolls back what it upgraded when a step's new
+   * pods are not Ready by the deadline (engine/upgrade.ts).
+   */
+  private async doUpgrade(ref: BackendRef, version: string, options: UpgradeOptions = {}) {
+    const [oap, ui, banyandb] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI'), this.read(ref, 'BanyanDB')]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
-    const objects = [this.partial(ref, 'OAPServer', { version, image: `apache/skywalking-oap-server:${version}` })];
-    if (ui) objects.push(this.partial(ref, 'UI', { version, image: `apache/skywalking-ui:${version}` }));
-    await this.applyAll(ref.cluster, objects, UPGRADE_MANAGER);
+    const refusal = upgradeRefusal({ oap, banyandb }, { version, ...options });
+    if (refusal) throw refusal.conflict ? new ConflictError(`${refusal.path}: ${refusal.message}`) : new UpgradeInputError(refusal.path, refusal.message);
+    await startUpgrade(this.c(ref.cluster).custom, { oap, ui, banyandb }, { version, ...options });
   }
 
-  async upgrade(ref: BackendRef, version: string, actor: string): Promise<WriteResult> {
-    return this.write(ref.cluster, { operation: 'upgrade', payload: { args: [ref, version], actor } }, () => this.doUpgrade(ref, version));
+  async upgrade(ref: BackendRef, version: string, actor: string, options: UpgradeOptions = {}): Promise<WriteResult> {
+    return this.write(ref.cluster, { operation: 'upgrade', payload: { args: [ref, version, options], actor } }, () => this.doUpgrade(ref, version, options));
   }
 
   private async deleteKind(ref: BackendRef, kind: string) {
@@ -735,7 +750,7 @@ export class BackendService implements BackendOperations {
       case 'resume':
         return this.doResume(a[0]);
       case 'upgrade':
-        return this.doUpgrade(a[0], a[1]);
+        return this.doUpgrade(a[0], a[1], a[2]);
       case 'delete':
         return this.doDelete(a[0]);
       default:

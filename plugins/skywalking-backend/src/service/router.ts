@@ -32,6 +32,8 @@ import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { BackupInputError, BackupOperations } from './BackupService';
 import { BackendOperations } from './types';
 import { ScaleInputError } from './scaling';
+import { UpgradeInputError } from './BackendService';
+import { validateUpgradeRequest } from '../engine/upgrade';
 
 export interface TracingOperations {
   getStatus(entityRef: string, credentials: BackstageCredentials): Promise<unknown>;
@@ -221,17 +223,20 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.post('/backends/:cluster/:namespace/:name/upgrade', async (req, res) => {
     const credentials = await authorize(req, skywalkingBackendUpdatePermission);
     const ref = refFrom(req);
-    const version = req.body?.version;
+    const { version, storageVersion, deadlineSeconds, allowDowngrade } = req.body ?? {};
+    // semantic versions, deadline of at least 30 s (engine/upgrade.ts), then the spec's own version rules
+    const upgradeErrors = validateUpgradeRequest(req.body);
+    if (upgradeErrors.length) throw new SpecValidationError(upgradeErrors);
     const errors = options.validateBackendSpec({ ...ref, version, __versionOnly: true });
     const versionErrors = errors.filter(e => e.path === 'version' || e.path.endsWith('.version'));
-    if (typeof version !== 'string' || versionErrors.length) {
-      throw new SpecValidationError(
-        versionErrors.length ? versionErrors : [{ path: 'version', message: 'is required' }],
-      );
-    }
+    if (versionErrors.length) throw new SpecValidationError(versionErrors);
     const actor = actorOf(credentials);
-    const result = await backends.upgrade(ref, version, actor);
-    await audit(actor, 'upgrade', target(ref), { version, queued: result.queued });
+    const upgradeOptions = { storageVersion, deadlineSeconds, allowDowngrade };
+    const result = await backends.upgrade(ref, version, actor, upgradeOptions).catch(e => {
+      // a downgrade without allowDowngrade: 400 with the field
+      throw e instanceof UpgradeInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+    });
+    await audit(actor, 'upgrade', target(ref), { version, ...upgradeOptions, queued: result.queued });
     res.status(result.queued ? 202 : 200).json(result);
   });
 

@@ -22,6 +22,7 @@ export interface BackendOperations {
   scale(ref: BackendRef, replicas: number, actor: string, role?: string): Promise<WriteResult>;
   pause(ref: BackendRef, actor: string): Promise<WriteResult>;
   resume(ref: BackendRef, actor: string): Promise<WriteResult>;
-  upgrade(ref: BackendRef, version: string, actor: string): Promise<WriteResult>;
+  /** rolls storage (when `storageVersion`), OAP, then UI; rolled back when a step is not Ready by the deadline */
+  upgrade(ref: BackendRef, version: string, actor: string, options?: { storageVersion?: string; deadlineSeconds?: number; allowDowngrade?: boolean }): Promise<WriteResult>;
   delete(ref: BackendRef, actor: string): Promise<WriteResult>;
 }
