@@ -41,7 +41,8 @@ export interface SkyWalkingApi {
   listNamespaces(cluster: string): Promise<string[]>;
   listBackends(): Promise<BackendSummary[]>;
   getBackend(ref: BackendRef): Promise<BackendDetail>;
-  scaleBackend(ref: BackendRef, replicas: number): Promise<WriteResult>;
+  /** OAP replicas; with role split, `role` scales the Receivers or the Aggregators alone */
+  scaleBackend(ref: BackendRef, replicas: number, role?: 'receiver' | 'aggregator'): Promise<WriteResult>;
   pauseBackend(ref: BackendRef): Promise<WriteResult>;
   resumeBackend(ref: BackendRef): Promise<WriteResult>;
   upgradeBackend(ref: BackendRef, version: string): Promise<WriteResult>;

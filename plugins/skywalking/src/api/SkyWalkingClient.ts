@@ -49,8 +49,8 @@ export class SkyWalkingClient implements SkyWalkingApi {
   getBackend(ref: BackendRef) {
     return this.request<BackendDetail>(path(ref));
   }
-  scaleBackend(ref: BackendRef, replicas: number) {
-    return this.post<WriteResult>(`${path(ref)}/scale`, { replicas });
+  scaleBackend(ref: BackendRef, replicas: number, role?: 'receiver' | 'aggregator') {
+    return this.post<WriteResult>(`${path(ref)}/scale`, role ? { replicas, role } : { replicas });
   }
   pauseBackend(ref: BackendRef) {
     return this.post<WriteResult>(`${path(ref)}/pause`);

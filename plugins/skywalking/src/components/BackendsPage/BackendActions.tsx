@@ -12,6 +12,7 @@ import { skyWalkingApiRef } from '../../api';
 import { ConfirmDialog } from './ConfirmDialog';
 
 type Action = 'scale' | 'pause' | 'resume' | 'upgrade' | 'delete';
+type Role = '' | 'receiver' | 'aggregator';
 
 /** Lifecycle actions for one backend; hidden when the permission framework denies them. */
 export const BackendActions = ({
@@ -27,6 +28,15 @@ export const BackendActions = ({
   const canDelete = usePermission({ permission: skywalkingBackendDeletePermission });
   const [action, setAction] = useState<Action | undefined>();
   const [replicas, setReplicas] = useState(String(backend.oap.desired || 1));
+  // with role split: both roles by the ratio (''), or one role alone
+  const roles = backend.oap.roles;
+  const autoscaling = backend.oap.autoscaling;
+  const [role, setRole] = useState<Role>('');
+  const chooseRole = (r: Role) => {
+    setRole(r);
+    const counts: Record<Role, number | undefined> = { '': backend.oap.desired || 1, receiver: roles?.receivers, aggregator: roles?.aggregators };
+    setReplicas(String(counts[r]));
+  };
   const [version, setVersion] = useState(backend.version);
 
   const run = async () => {
@@ -34,7 +44,7 @@ export const BackendActions = ({
     try {
       switch (action) {
         case 'scale':
-          result = await api.scaleBackend(backend, Number(replicas));
+          result = role ? await api.scaleBackend(backend, Number(replicas), role) : await api.scaleBackend(backend, Number(replicas));
           break;
         case 'pause':
           result = await api.pauseBackend(backend);
@@ -71,13 +81,35 @@ export const BackendActions = ({
   };
   const bodies: Record<Action, JSX.Element> = {
     scale: (
-      <TextField
-        label="OAP replicas"
-        type="number"
-        value={replicas}
-        inputProps={{ min: 0, max: 100, 'aria-label': 'OAP replicas' }}
-        onChange={e => setReplicas(e.target.value)}
-      />
+      <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+        {roles && (
+          <TextField
+            select
+            label="OAP role"
+            value={role}
+            SelectProps={{ native: true }}
+            inputProps={{ 'aria-label': 'OAP role' }}
+            onChange={e => chooseRole(e.target.value as Role)}
+            helperText={`${roles.receivers} Receivers, ${roles.aggregators} Aggregators`}
+          >
+            <option value="">Both roles (shared by the split)</option>
+            <option value="receiver">Receivers</option>
+            <option value="aggregator">Aggregators</option>
+          </TextField>
+        )}
+        <TextField
+          label="OAP replicas"
+          type="number"
+          value={replicas}
+          inputProps={{ min: 0, max: 100, 'aria-label': 'OAP replicas' }}
+          onChange={e => setReplicas(e.target.value)}
+          helperText={
+            autoscaling && role !== 'aggregator'
+              ? `${autoscaling.role === 'receiver' ? 'The Receivers are' : 'OAP is'} autoscaled (${autoscaling.minReplicas} to ${autoscaling.maxReplicas}): change oap.autoscaling instead${roles ? ', or scale the Aggregators' : ''}`
+              : undefined
+          }
+        />
+      </Box>
     ),
     pause: <>Every component scales to zero. Storage and configuration are kept.</>,
     resume: <>Components come back to the replicas they had before the pause.</>,

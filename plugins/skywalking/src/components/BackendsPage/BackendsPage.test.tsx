@@ -62,6 +62,37 @@ describe('BackendsPage', () => {
     );
   });
 
+  it('scales one role of a backend with role split, offering its current count', async () => {
+    const split: BackendSummary = { ...backend, oap: { desired: 5, ready: 5, roles: { receivers: 3, aggregators: 2 } } };
+    const api = apiWith({ listBackends: jest.fn(async () => [split]) });
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, api], [permissionApiRef, mockApis.permission()]]}>
+        <BackendsPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Scale' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('3 Receivers, 2 Aggregators')).toBeInTheDocument();
+    fireEvent.change(within(dialog).getByLabelText('OAP role'), { target: { value: 'aggregator' } });
+    expect(within(dialog).getByLabelText('OAP replicas')).toHaveValue(2);
+    fireEvent.change(within(dialog).getByLabelText('OAP replicas'), { target: { value: '4' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    await waitFor(() => expect(api.scaleBackend).toHaveBeenCalledWith(expect.objectContaining({ name: 'demo' }), 4, 'aggregator'));
+  });
+
+  it('offers no role without role split, and says when an HPA owns the replicas', async () => {
+    const auto: BackendSummary = { ...backend, oap: { desired: 2, ready: 2, autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6, role: 'mixed' } } };
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, apiWith({ listBackends: jest.fn(async () => [auto]) })], [permissionApiRef, mockApis.permission()]]}>
+        <BackendsPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Scale' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).queryByLabelText('OAP role')).not.toBeInTheDocument();
+    expect(within(dialog).getByText(/OAP is autoscaled \(2 to 6\): change oap.autoscaling instead/)).toBeInTheDocument();
+  });
+
   it('shows the API error instead of an empty table', async () => {
     const api = apiWith({ listBackends: jest.fn(async () => { throw new Error('cluster local unreachable: connect ECONNREFUSED'); }) });
     await renderInTestApp(
