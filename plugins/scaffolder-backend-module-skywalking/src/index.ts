@@ -9,4 +9,10 @@ export {
   createBackendUpdateAction,
   createBackendDeleteAction,
 } from './actions/backend';
+export {
+  createBackendPauseAction,
+  createBackendResumeAction,
+  createBackendScaleAction,
+  createBackendUpgradeAction,
+} from './actions/lifecycle';
 export { SkyWalkingApiCaller, SkyWalkingApiError } from './actions/skywalkingApi';

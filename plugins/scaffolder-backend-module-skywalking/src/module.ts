@@ -8,6 +8,12 @@ import {
   createBackendDeleteAction,
   createBackendUpdateAction,
 } from './actions/backend';
+import {
+  createBackendPauseAction,
+  createBackendResumeAction,
+  createBackendScaleAction,
+  createBackendUpgradeAction,
+} from './actions/lifecycle';
 import { SkyWalkingApiCaller } from './actions/skywalkingApi';
 
 /** Registers the skywalking:backend:* actions with the scaffolder. */
@@ -27,6 +33,10 @@ export const scaffolderModuleSkyWalking = createBackendModule({
           createBackendCreateAction(api),
           createBackendUpdateAction(api),
           createBackendDeleteAction(api),
+          createBackendPauseAction(api),
+          createBackendResumeAction(api),
+          createBackendScaleAction(api),
+          createBackendUpgradeAction(api),
         );
       },
     });
