@@ -45,7 +45,8 @@ export interface SkyWalkingApi {
   scaleBackend(ref: BackendRef, replicas: number, role?: 'receiver' | 'aggregator'): Promise<WriteResult>;
   pauseBackend(ref: BackendRef): Promise<WriteResult>;
   resumeBackend(ref: BackendRef): Promise<WriteResult>;
-  upgradeBackend(ref: BackendRef, version: string): Promise<WriteResult>;
+  /** storage (with `storageVersion`), OAP, then UI; rolled back when a step is not Ready within `deadlineSeconds` (default 600) */
+  upgradeBackend(ref: BackendRef, version: string, options?: { storageVersion?: string; deadlineSeconds?: number; allowDowngrade?: boolean }): Promise<WriteResult>;
   deleteBackend(ref: BackendRef): Promise<WriteResult>;
   listBackups(ref: BackendRef): Promise<BackupHistory>;
   /** backs the backend's BanyanDB up now (a Job), to its recorded target or `target` */

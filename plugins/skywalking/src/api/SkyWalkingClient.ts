@@ -58,8 +58,8 @@ export class SkyWalkingClient implements SkyWalkingApi {
   resumeBackend(ref: BackendRef) {
     return this.post<WriteResult>(`${path(ref)}/resume`);
   }
-  upgradeBackend(ref: BackendRef, version: string) {
-    return this.post<WriteResult>(`${path(ref)}/upgrade`, { version });
+  upgradeBackend(ref: BackendRef, version: string, options: { storageVersion?: string; deadlineSeconds?: number; allowDowngrade?: boolean } = {}) {
+    return this.post<WriteResult>(`${path(ref)}/upgrade`, { version, ...options });
   }
   deleteBackend(ref: BackendRef) {
     return this.request<WriteResult>(path(ref), { method: 'DELETE' });

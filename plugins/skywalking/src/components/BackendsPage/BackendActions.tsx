@@ -1,6 +1,6 @@
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { Box, Button, TextField } from '@material-ui/core';
+import { Box, Button, TextField, Typography } from '@material-ui/core';
 import {
   BackendSummary,
   skywalkingBackendDeletePermission,
@@ -13,6 +13,28 @@ import { ConfirmDialog } from './ConfirmDialog';
 
 type Action = 'scale' | 'pause' | 'resume' | 'upgrade' | 'delete';
 type Role = '' | 'receiver' | 'aggregator';
+
+/**
+ * The backend's upgrade as its status tells: the step under way (Upgrading),
+ * or how the last upgrade ended (Upgraded: Succeeded, or RolledBack and why).
+ */
+export const UpgradeProgress = ({ backend }: { backend: BackendSummary }) => {
+  const upgrading = backend.conditions.find(c => c.type === 'Upgrading');
+  const upgraded = backend.conditions.find(c => c.type === 'Upgraded');
+  if (upgrading?.status === 'True') {
+    return (
+      <Typography variant="body2" role="status">
+        Upgrade in progress: {upgrading.message}
+      </Typography>
+    );
+  }
+  if (!upgraded) return null;
+  return (
+    <Typography variant="body2" role="status" color={upgraded.status === 'True' ? 'textPrimary' : 'error'}>
+      Last upgrade {upgraded.status === 'True' ? 'succeeded' : `rolled back (${upgraded.reason})`}: {upgraded.message}
+    </Typography>
+  );
+};
 
 /** Lifecycle actions for one backend; hidden when the permission framework denies them. */
 export const BackendActions = ({
@@ -38,6 +60,8 @@ export const BackendActions = ({
     setReplicas(String(counts[r]));
   };
   const [version, setVersion] = useState(backend.version);
+  const [storageVersion, setStorageVersion] = useState('');
+  const [deadline, setDeadline] = useState('600');
 
   const run = async () => {
     let result: WriteResult;
@@ -53,7 +77,10 @@ export const BackendActions = ({
           result = await api.resumeBackend(backend);
           break;
         case 'upgrade':
-          result = await api.upgradeBackend(backend, version);
+          result = await api.upgradeBackend(backend, version, {
+            ...(storageVersion ? { storageVersion } : {}),
+            deadlineSeconds: Number(deadline),
+          });
           break;
         default:
           result = await api.deleteBackend(backend);
@@ -114,13 +141,32 @@ export const BackendActions = ({
     pause: <>Every component scales to zero. Storage and configuration are kept.</>,
     resume: <>Components come back to the replicas they had before the pause.</>,
     upgrade: (
-      <TextField
-        label="SkyWalking version"
-        value={version}
-        inputProps={{ 'aria-label': 'SkyWalking version' }}
-        onChange={e => setVersion(e.target.value)}
-        helperText="Storage, then OAP, then UI roll; a version that never becomes ready is rolled back."
-      />
+      <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+        <UpgradeProgress backend={backend} />
+        <TextField
+          label="SkyWalking version"
+          value={version}
+          inputProps={{ 'aria-label': 'SkyWalking version' }}
+          onChange={e => setVersion(e.target.value)}
+          helperText="Storage, then OAP, then UI roll; a version that never becomes ready is rolled back."
+        />
+        {backend.storage === 'banyandb' && (
+          <TextField
+            label="BanyanDB version"
+            value={storageVersion}
+            inputProps={{ 'aria-label': 'BanyanDB version' }}
+            onChange={e => setStorageVersion(e.target.value)}
+            helperText="Empty: the storage keeps its version."
+          />
+        )}
+        <TextField
+          label="Deadline per step (seconds)"
+          type="number"
+          value={deadline}
+          inputProps={{ min: 30, 'aria-label': 'Deadline per step (seconds)' }}
+          onChange={e => setDeadline(e.target.value)}
+        />
+      </Box>
     ),
     delete: (
       <>
