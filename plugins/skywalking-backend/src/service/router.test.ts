@@ -21,6 +21,7 @@ import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { createRouter, TopologyOperations } from './router';
 import { BackendOperations } from './types';
 import { ScaleInputError } from './scaling';
+import { UpgradeInputError } from './BackendService';
 import { ConflictError } from '@backstage/errors';
 
 /*
@@ -68,7 +69,13 @@ function recordingBackends(calls: Call[]): BackendOperations {
     },
     pause: write('pause'),
     resume: write('resume'),
-    upgrade: write('upgrade'),
+    // names that stand for refusals of the operator side (engine/upgrade.ts)
+    upgrade: async (...args: unknown[]) => {
+      const name = (args[0] as BackendRef).name;
+      if (name === 'newer') throw new UpgradeInputError('version', '10.1.0 is older than the running 10.2.0; set allowDowngrade to downgrade');
+      if (name === 'upgrading') throw new ConflictError('version: an upgrade to 10.3.0 is in progress (oap)');
+      return write('upgrade')(...args);
+    },
     delete: write('delete'),
   };
 }
@@ -385,6 +392,35 @@ describe('REST API router (HTTP)', () => {
       const auto = await post('/backends/local/skywalking/autoscaled/scale').send({ replicas: 3 });
       expect(auto.status).toBe(409);
       expect(auto.body.error.message).toMatch(/autoscaled by a HorizontalPodAutoscaler/);
+    });
+  });
+
+  describe('upgrade', () => {
+    it('passes version, storage version, deadline and allowDowngrade on', async () => {
+      calls.length = 0;
+      const res = await post('/backends/local/skywalking/up/upgrade').send({ version: '10.3.0', storageVersion: '0.9.0', deadlineSeconds: 120 });
+      expect(res.status).toBe(200);
+      expect(calls).toContainEqual({
+        method: 'upgrade',
+        args: [{ cluster: 'local', namespace: 'skywalking', name: 'up' }, '10.3.0', ALICE, { storageVersion: '0.9.0', deadlineSeconds: 120, allowDowngrade: undefined }],
+      });
+    });
+
+    it('answers 400 with the field paths for a bad version, storage version or deadline', async () => {
+      const res = await post('/backends/local/skywalking/demo/upgrade').send({ version: 'latest', storageVersion: '0.9', deadlineSeconds: 10 });
+      expect(res.status).toBe(400);
+      expect(res.body.fields.map((f: { path: string }) => f.path)).toEqual(['version', 'storageVersion', 'deadlineSeconds']);
+      const missing = await post('/backends/local/skywalking/demo/upgrade').send({});
+      expect(missing.status).toBe(400);
+      expect(missing.body.fields).toEqual([{ path: 'version', message: 'is required' }]);
+    });
+
+    it('answers 400 with the field for a downgrade, 409 while an upgrade runs', async () => {
+      const downgrade = await post('/backends/local/skywalking/newer/upgrade').send({ version: '10.1.0' });
+      expect(downgrade.status).toBe(400);
+      expect(downgrade.body.fields).toEqual([{ path: 'version', message: '10.1.0 is older than the running 10.2.0; set allowDowngrade to downgrade' }]);
+      const busy = await post('/backends/local/skywalking/upgrading/upgrade').send({ version: '10.4.0' });
+      expect(busy.status).toBe(409);
     });
   });
 
