@@ -9,6 +9,18 @@ const until = async (check: () => boolean, timeoutMs = 5000) => {
 };
 
 describe('WorkQueue', () => {
+  it('keeps the sooner of two delayed adds of a key', async () => {
+    const seen: number[] = [];
+    const start = Date.now();
+    const q = new WorkQueue(async () => void seen.push(Date.now() - start), { workers: 1 });
+    q.addAfter('k', 5_000);
+    q.addAfter('k', 50);
+    q.addAfter('k', 2_000);
+    await until(() => seen.length === 1, 1000);
+    expect(seen[0]).toBeLessThan(1000);
+    q.stop();
+  });
+
   it('processes a key added many times while waiting once', async () => {
     const seen: string[] = [];
     const q = new WorkQueue(async k => void seen.push(k), { workers: 1 });

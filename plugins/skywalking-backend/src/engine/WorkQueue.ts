@@ -24,6 +24,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** when each pending timer fires (ms since the epoch) */
+  private readonly due = new Map<string, number>();
   private running = 0;
   private stopped = false;
   private paused = false;
@@ -66,13 +68,24 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Adds the key after a delay (one pending timer per key; an earlier add wins). */
+  /**
+   * Adds the key after a delay (one pending timer per key; the sooner wins, so
+   * a short requeue, such as an upgrade step's deadline, is not held back by a
+   * longer one still pending).
+   */
   addAfter(key: string, ms: number) {
-    if (this.stopped || this.timers.has(key)) return;
+    if (this.stopped) return;
+    const due = Date.now() + ms;
+    if (this.timers.has(key)) {
+      if ((this.due.get(key) ?? 0) <= due) return;
+      clearTimeout(this.timers.get(key));
+    }
+    this.due.set(key, due);
     this.timers.set(
       key,
       setTimeout(() => {
         this.timers.delete(key);
+        this.due.delete(key);
         this.add(key);
       }, ms),
     );
@@ -129,6 +142,7 @@ export class WorkQueue {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.due.clear();
     this.queue.length = 0;
     this.queued.clear();
     this.dirty.clear();
