@@ -95,7 +95,7 @@ describe('OAP role split and scheduling on the local control plane', () => {
       },
       150_000,
     );
-    expect(detail.oap).toEqual({ desired: 3, ready: 3 });
+    expect(detail.oap).toEqual({ desired: 3, ready: 3, roles: { receivers: 2, aggregators: 1 } });
     expect(detail.conditions.find(c => c.type === 'Ready')).toMatchObject({ status: 'True', message: expect.stringContaining('split-oap-receiver: 2/2, split-oap-aggregator: 1/1') });
 
     const receiver = await deployment('split-oap-receiver');
