@@ -5,7 +5,7 @@ import { BANYANDB_DEFAULT_VERSION, BanyanDBBackup, BanyanDBRestore, validateBack
 export interface PodScheduling {
   /** core/v1 ResourceRequirements of the main container, e.g. { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } } */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  /** core/v1 Affinity; replaces the default spreading of the pods over nodes */
+  /** core/v1 Affinity of the pods (OAP's pods spread over nodes by topologySpreadConstraints besides: oap.topologySpread) */
   affinity?: { nodeAffinity?: Record<string, any>; podAffinity?: Record<string, any>; podAntiAffinity?: Record<string, any> };
   /** core/v1 Tolerations */
   tolerations?: { key?: string; operator?: 'Exists' | 'Equal'; value?: string; effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute'; tolerationSeconds?: number }[];
