@@ -153,6 +153,11 @@ beforeAll(async () => {
   await eventually('backend Ready', () => backendReady(2), 90_000);
 }, 180_000);
 
+// a test that fails while the API server is down must not take the next tests with it
+afterEach(async () => {
+  if (cluster && !cluster.pids['kube-apiserver']) await cluster.startComponent('kube-apiserver');
+});
+
 afterAll(async () => {
   for (const e of engines) await e.stop().catch(() => undefined);
   await cluster?.stop();
@@ -216,7 +221,8 @@ describe('reconcile engine failures on a local control plane of its own', () => 
     await cluster.killComponent('kube-apiserver');
     const result = await backends.scale(ref(), 3, ACTOR);
     expect(result).toMatchObject({ applied: false, queued: true });
-    expect(result.message).toMatch(/ECONNREFUSED/);
+    // refused, or reset when the kill lands mid-connection
+    expect(result.message).toMatch(/ECONNREFUSED|ECONNRESET/);
     expect(await outbox.pending(CLUSTER)).toHaveLength(1);
     // the engine notices: it cannot renew its Lease and steps down
     await eventually('engine-a steps down', async () => !leader.isLeader(CLUSTER), 10_000, 100);
