@@ -17,6 +17,8 @@ export type BackendPhase =
   | 'Progressing'
   | 'Degraded'
   | 'Paused'
+  /** a version upgrade is under way (storage, OAP, UI in turn) */
+  | 'Upgrading'
   | 'Queued'
   | 'Unknown';
 

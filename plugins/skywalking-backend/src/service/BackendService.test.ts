@@ -102,6 +102,9 @@ describe('phaseOf', () => {
     expect(phaseOf(oap({ availableReplicas: 1 }))).toBe('Progressing');
     expect(phaseOf(oap({ availableReplicas: 2, conditions: [{ type: 'Degraded', status: 'True' }] }))).toBe('Degraded');
     expect(phaseOf(oap({ availableReplicas: 0 }, { annotations: { 'skywalking-backstage.io/paused-replicas': '{}' } }))).toBe('Paused');
+    const upgrade = (phase: string) => ({ annotations: { 'skywalking-backstage.io/upgrade': JSON.stringify({ version: '10.3.0', phase }) } });
+    expect(phaseOf(oap({ availableReplicas: 1 }, upgrade('oap')))).toBe('Upgrading');
+    expect(phaseOf(oap({ availableReplicas: 2, conditions: [{ type: 'Ready', status: 'True' }] }, upgrade('Succeeded')))).toBe('Ready');
   });
 });
 

@@ -31,7 +31,7 @@ import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
 import { BackendTls } from './BackendTls';
 import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
-import { startUpgrade, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
+import { startUpgrade, upgradeInProgress, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
 
 /** An upgrade refused for one field (400 with its path). */
 export class UpgradeInputError extends InputError {
@@ -259,6 +259,8 @@ function condition(o: Obj | undefined, type: string) {
 /** Phase of a backend from its custom objects' spec and status. */
 export function phaseOf(oap: Obj, ui?: Obj, storage?: Obj): BackendPhase {
   if (oap.metadata?.annotations?.[PAUSED_ANNOTATION]) return 'Paused';
+  // the engine advances it, or rolls it back (engine/upgrade.ts)
+  if (upgradeInProgress(upgradeOf(oap))) return 'Upgrading';
   const parts = [oap, ui, storage].filter(Boolean) as Obj[];
   if (parts.some(p => condition(p, 'Degraded')?.status === 'True')) return 'Degraded';
   if (!oap.status) return 'Progressing';

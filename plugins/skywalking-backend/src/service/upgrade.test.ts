@@ -5,7 +5,7 @@ import { ensureSwckCrds } from '../clusters/crds';
 import { K8s, loadK8s } from '../clusters/k8s';
 import { OperatorEngine } from '../engine/OperatorEngine';
 import { UPGRADE_ANNOTATION } from '../engine/upgrade';
-import { BackendService, UpgradeInputError } from './BackendService';
+import { BackendService, phaseOf, UpgradeInputError } from './BackendService';
 import { MemoryOutbox, quietLogger as logger } from './testOutbox';
 
 jest.setTimeout(300_000);
@@ -65,8 +65,11 @@ function recordRollout(images: { storage?: string; oap: string; ui: string }) {
           if (want && seen[part] === undefined && imageOf(w[part]) === want) seen[part] = Date.now();
         }
       }
-      const c = (await oapServer().catch(() => undefined))?.status?.conditions?.find((x: any) => x.type === 'Upgrading' && x.status === 'True');
+      const o = await oapServer().catch(() => undefined);
+      const c = o?.status?.conditions?.find((x: any) => x.type === 'Upgrading' && x.status === 'True');
       if (c) phases.add(c.reason);
+      // the backend's phase as the API reports it
+      if (o) phases.add(`phase:${phaseOf({ ...o, kind: 'OAPServer' })}`);
       await new Promise(r => setTimeout(r, 100));
     }
   })();
@@ -130,7 +133,8 @@ describe('version upgrade on the local control plane', () => {
     expect(seen.storage).toBeLessThan(seen.oap);
     expect(seen.oap).toBeLessThan(seen.ui);
     // the status showed the steps while under way
-    expect([...phases]).toEqual(expect.arrayContaining(['UpgradingStorage', 'UpgradingOAP', 'UpgradingUI']));
+    expect([...phases]).toEqual(expect.arrayContaining(['UpgradingStorage', 'UpgradingOAP', 'UpgradingUI', 'phase:Upgrading']));
+    await eventually('backend Ready after the upgrade', async () => (await backends.get(ref())).phase === 'Ready', 30_000);
     expect(await crVersion('banyandbs')).toBe('0.9.0');
     expect(await crVersion('oapservers')).toBe('10.3.0');
     expect(await crVersion('uis')).toBe('10.3.0');

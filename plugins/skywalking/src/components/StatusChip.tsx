@@ -18,6 +18,8 @@ export const PhaseStatus = ({ phase }: { phase: BackendPhase }) => {
       return <StatusPending>Queued (cluster unreachable)</StatusPending>;
     case 'Degraded':
       return <StatusError>Degraded</StatusError>;
+    case 'Upgrading':
+      return <StatusPending>Upgrading</StatusPending>;
     case 'Paused':
       return <StatusAborted>Paused</StatusAborted>;
     default:
