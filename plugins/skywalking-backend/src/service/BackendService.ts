@@ -109,6 +109,12 @@ const MAX_OUTBOX_ATTEMPTS = 5;
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
 const DEFAULT_BANYANDB_VERSION = '0.8.0';
 const DEFAULT_SATELLITE_VERSION = '1.3.0';
+
+/** A custom object's spec without `instances`, so an apply leaves the replicas to their owner. */
+function withoutInstances(spec: any) {
+  const { instances: _instances, ...rest } = spec ?? {};
+  return rest;
+}
 /** the Rover DaemonSets the portal rendered (renderRover's labels) */
 const ROVER_SELECTOR = 'app.kubernetes.io/managed-by=skywalking-backstage,app.kubernetes.io/component=rover';
 
@@ -606,6 +612,8 @@ export class BackendService implements BackendOperations {
     const applied = await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
     await this.syncRover(spec, applied, false);
     if (spec.tls !== undefined) await this.tls.reconcile(spec);
+    // created paused: the replicas asked for are what resume brings
+    if (spec.paused === true) await this.doPause(spec, { oap: oapReplicasOf(spec), ui: spec.ui?.enabled === false ? 0 : spec.ui?.replicas ?? 1 });
   }
 
   async create(spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
@@ -615,7 +623,13 @@ export class BackendService implements BackendOperations {
 
   private async doUpdate(ref: BackendRef, spec: SkyWalkingBackendSpec) {
     const full = { ...spec, ...ref };
-    const objects = renderBackendObjects(full);
+    const wasPaused = Boolean((await this.read(ref, 'OAPServer'))?.metadata?.annotations?.[PAUSED_ANNOTATION]);
+    // `paused` in the spec pauses or resumes; absent, the backend stays as it is
+    const paused = spec.paused ?? wasPaused;
+    const objects = renderBackendObjects(full).map(o =>
+      // while paused the pause manager owns the replicas (zero): the update leaves them alone
+      paused && (o.kind === 'OAPServer' || o.kind === 'UI') ? { ...o, spec: withoutInstances(o.spec) } : o,
+    );
     const applied = await this.applyAll(ref.cluster, objects);
     // Rover switched off (or never on): its DaemonSet and RBAC go; nothing is left behind
     await this.syncRover(full, applied, true);
@@ -626,6 +640,9 @@ export class BackendService implements BackendOperations {
     for (const kind of ['UI', 'BanyanDB', 'Satellite']) {
       if (!kinds.has(kind)) await this.deleteKind(ref, kind);
     }
+    const saved = { oap: oapReplicasOf(full), ui: full.ui?.enabled === false ? 0 : full.ui?.replicas ?? 1 };
+    if (paused) await this.doPause(ref, saved); // records the new replicas for resume
+    else if (wasPaused) await this.doResume(ref, saved);
   }
 
   async update(ref: BackendRef, spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
@@ -655,11 +672,12 @@ export class BackendService implements BackendOperations {
     return this.write(ref.cluster, { operation: 'scale', payload: { args, actor } }, () => this.doScale(ref, replicas, role));
   }
 
-  private async doPause(ref: BackendRef) {
+  /** `replicas`: what resume brings back (default: the current replicas); given, a paused backend records them anew. */
+  private async doPause(ref: BackendRef, replicas?: { oap: number; ui: number }) {
     const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
-    if (oap.metadata?.annotations?.[PAUSED_ANNOTATION]) return;
-    const saved = JSON.stringify({ oap: oap.spec?.instances ?? 1, ui: ui?.spec?.instances ?? 0 });
+    if (oap.metadata?.annotations?.[PAUSED_ANNOTATION] && !replicas) return;
+    const saved = JSON.stringify(replicas ?? { oap: oap.spec?.instances ?? 1, ui: ui?.spec?.instances ?? 0 });
     const objects = [this.partial(ref, 'OAPServer', { instances: 0 }, { annotations: { [PAUSED_ANNOTATION]: saved } })];
     if (ui) objects.push(this.partial(ref, 'UI', { instances: 0 }));
     // a DaemonSet has no replicas: Rover is paused by a node selector no node has
@@ -682,12 +700,13 @@ export class BackendService implements BackendOperations {
     return this.write(ref.cluster, { operation: 'pause', payload: { args: [ref], actor } }, () => this.doPause(ref));
   }
 
-  private async doResume(ref: BackendRef) {
+  /** `replicas`: what to come back to (default: what the pause recorded). */
+  private async doResume(ref: BackendRef, replicas?: { oap: number; ui: number }) {
     const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
     const raw = oap.metadata?.annotations?.[PAUSED_ANNOTATION];
     if (!raw) return;
-    const saved = JSON.parse(raw);
+    const saved = replicas ?? JSON.parse(raw);
     // the pause manager gives up the annotation (omitted) and sets the saved replicas
     const objects = [this.partial(ref, 'OAPServer', { instances: saved.oap || 1 })];
     if (ui) objects.push(this.partial(ref, 'UI', { instances: saved.ui || 1 }));
