@@ -7,7 +7,8 @@ import { ClusterRegistry } from './clusters/ClusterRegistry';
 import { K8s, loadK8s } from './clusters/k8s';
 import { OperatorEngine } from './engine';
 import { createSkyWalkingMetrics, observeOperator, SKYWALKING_METRICS } from './metrics';
-import { BackendOutbox, BackendService, OutboxEntry } from './service/BackendService';
+import { BackendService } from './service/BackendService';
+import { MemoryOutbox } from './service/testOutbox';
 import { admissionMutator, deleteWebhookConfiguration, ensureWebhookConfiguration } from './tracing/admissionMutator';
 import { generateServingCertificate } from './webhook/certificates';
 import { MUTATE_PODS_PATH, WebhookServer } from './webhook/server';
@@ -82,28 +83,6 @@ describe('SkyWalking operator metrics', () => {
     expect(sum(await collect(reader, 'test-meter'), 'skywalking_webhook_injected_pods_total')).toBe(2);
   });
 });
-
-/** The plugin keeps its outbox in the database; the test keeps it in memory. */
-class MemoryOutbox implements BackendOutbox {
-  entries: (OutboxEntry & { done: boolean })[] = [];
-  private next = 1;
-  async enqueue(cluster: string, op: OutboxEntry['op']) {
-    const id = this.next++;
-    this.entries.push({ id, cluster, op, attempts: 0, done: false });
-    return id;
-  }
-  async pending(cluster: string) {
-    return this.entries.filter(e => e.cluster === cluster && !e.done);
-  }
-  async markDone(id: number | string) {
-    this.entries.find(e => e.id === id)!.done = true;
-  }
-  async markFailed(id: number | string, error: string) {
-    const e = this.entries.find(x => x.id === id)!;
-    e.attempts = (e.attempts ?? 0) + 1;
-    e.lastError = error;
-  }
-}
 
 /** A logger that keeps every line with the fields of its child loggers, as the root logger would print them. */
 type Line = { level: string; message: string; fields: Record<string, unknown> };

@@ -3,7 +3,8 @@ import { createTestNamespace, eventually, getSharedTestCluster } from '@internal
 import YAML from 'yaml';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { K8s, loadK8s } from '../clusters/k8s';
-import { BackendOutbox, BackendService, OutboxEntry } from '../service/BackendService';
+import { BackendService } from '../service/BackendService';
+import { MemoryOutbox } from '../service/testOutbox';
 import { ReconcileRecord } from './ClusterEngine';
 import { OperatorEngine } from './OperatorEngine';
 
@@ -42,28 +43,6 @@ class Tunnel {
     this.server = undefined;
     for (const sock of this.sockets) sock.destroy();
     await new Promise<void>(resolve => (s ? s.close(() => resolve()) : resolve()));
-  }
-}
-
-/** The plugin keeps its outbox in the database; the tests keep it in memory. */
-class MemoryOutbox implements BackendOutbox {
-  entries: (OutboxEntry & { done: boolean })[] = [];
-  private next = 1;
-  async enqueue(cluster: string, op: OutboxEntry['op']) {
-    const id = this.next++;
-    this.entries.push({ id, cluster, op, attempts: 0, done: false });
-    return id;
-  }
-  async pending(cluster: string) {
-    return this.entries.filter(e => e.cluster === cluster && !e.done);
-  }
-  async markDone(id: number | string) {
-    this.entries.find(e => e.id === id)!.done = true;
-  }
-  async markFailed(id: number | string, error: string) {
-    const e = this.entries.find(x => x.id === id)!;
-    e.attempts = (e.attempts ?? 0) + 1;
-    e.lastError = error;
   }
 }
 

@@ -1,9 +1,7 @@
-import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
-import { ClusterRegistry } from '../clusters/ClusterRegistry';
-import { ensureSwckCrds } from '../clusters/crds';
-import { K8s, loadK8s } from '../clusters/k8s';
+import { eventually } from '@internal/local-cluster';
+import { K8s } from '../clusters/k8s';
 import { BackendService } from '../service/BackendService';
-import { MemoryOutbox, quietLogger as logger } from '../service/testOutbox';
+import { startTestOperator } from '../__testUtils__/testOperator';
 import { OperatorEngine } from './OperatorEngine';
 
 jest.setTimeout(240_000);
@@ -41,18 +39,7 @@ const backendReady = async () => {
 const podState = async () => Object.fromEntries((await oapPods()).map(p => [p.metadata!.name!, `${p.metadata!.uid}/${(p.status?.containerStatuses ?? []).reduce((n, s) => n + (s.restartCount ?? 0), 0)}`]));
 
 beforeAll(async () => {
-  const cluster = await getSharedTestCluster();
-  k8s = await loadK8s();
-  admin = new k8s.KubeConfig();
-  admin.loadFromString(cluster.kubeconfig);
-  const crds = await ensureSwckCrds(admin);
-  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
-  ns = await createTestNamespace('config-rollout');
-  const registry = await ClusterRegistry.fromDefinitions([{ name: CLUSTER, kubeconfig: cluster.kubeconfig }], logger);
-  backends = new BackendService({ clusters: registry, outbox: new MemoryOutbox(), logger });
-  engine = new OperatorEngine({ clusters: registry, logger, namespace: ns, leaseNamespace: ns, leaseDurationSeconds: 3, renewIntervalMs: 500, healthIntervalMs: 500 });
-  await engine.start();
-  await eventually('engine leads', async () => engine.isLeader(CLUSTER), 30_000);
+  ({ k8s, admin, ns, backends, engine } = await startTestOperator('config-rollout'));
   const spec = { name: 'cfg', namespace: ns, cluster: CLUSTER, version: '10.2.0', oap: { replicas: 2 }, ui: { enabled: false }, storage: { type: 'banyandb' } };
   await eventually('backend created', async () => (await backends.create(spec, 'user:default/tester')).applied);
   await eventually('backend Ready', backendReady, 150_000);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { eventually, LocalCluster, startLocalCluster } from '@internal/local-cluster';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { K8s, loadK8s } from '../clusters/k8s';
-import { BackendOutbox, BackendService, OutboxEntry } from '../service/BackendService';
+import { BackendService } from '../service/BackendService';
+import { MemoryOutbox } from '../service/testOutbox';
 import { ReconcileRecord } from './ClusterEngine';
 import { OperatorEngine } from './OperatorEngine';
 
@@ -44,28 +45,6 @@ const OUTAGE_MS = 8000;
 const ACTOR = 'user:default/tester';
 const FAIL_READINESS = 'skywalking-backstage.io/fail-readiness';
 const OAP_PODS = 'app=oap,operator.skywalking.apache.org/oap-server-name=demo';
-
-/** The plugin keeps its outbox in the database; the tests keep it in memory. */
-class MemoryOutbox implements BackendOutbox {
-  entries: (OutboxEntry & { done: boolean })[] = [];
-  private next = 1;
-  async enqueue(cluster: string, op: OutboxEntry['op']) {
-    const id = this.next++;
-    this.entries.push({ id, cluster, op, attempts: 0, done: false });
-    return id;
-  }
-  async pending(cluster: string) {
-    return this.entries.filter(e => e.cluster === cluster && !e.done);
-  }
-  async markDone(id: number | string) {
-    this.entries.find(e => e.id === id)!.done = true;
-  }
-  async markFailed(id: number | string, error: string) {
-    const e = this.entries.find(x => x.id === id)!;
-    e.attempts = (e.attempts ?? 0) + 1;
-    e.lastError = error;
-  }
-}
 
 let cluster: LocalCluster;
 let k8s: typeof K8s;

@@ -1,15 +1,10 @@
-import {
-  createTestNamespace,
-  eventually,
-  getSharedTestCluster,
-} from '@internal/local-cluster';
-import { ClusterRegistry } from '../clusters/ClusterRegistry';
-import { ensureSwckCrds } from '../clusters/crds';
-import { K8s, loadK8s } from '../clusters/k8s';
+import { eventually } from '@internal/local-cluster';
+import { K8s } from '../clusters/k8s';
 import { OperatorEngine } from '../engine/OperatorEngine';
 import { BackendService } from './BackendService';
 import { BackupService } from './BackupService';
-import { MemoryOutbox, quietLogger as logger } from './testOutbox';
+import { quietLogger as logger } from './testOutbox';
+import { startTestOperator } from '../__testUtils__/testOperator';
 
 /*
  * Backup and restore on the local control plane (KWOK nodes): the engine
@@ -65,27 +60,9 @@ async function bannyPodRunning(name: string) {
 }
 
 beforeAll(async () => {
-  const cluster = await getSharedTestCluster();
-  k8s = await loadK8s();
-  admin = new k8s.KubeConfig();
-  admin.loadFromString(cluster.kubeconfig);
-  const crds = await ensureSwckCrds(admin);
-  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
-  ns = await createTestNamespace('backup');
-  const registry = await ClusterRegistry.fromDefinitions([{ name: CLUSTER, kubeconfig: cluster.kubeconfig }], logger);
-  backends = new BackendService({ clusters: registry, outbox: new MemoryOutbox(), logger });
-  backups = new BackupService({ clusters: registry, backends, logger });
-  engine = new OperatorEngine({
-    clusters: registry,
-    logger,
-    namespace: ns,
-    leaseNamespace: ns,
-    leaseDurationSeconds: 3,
-    renewIntervalMs: 500,
-    healthIntervalMs: 500,
-  });
-  await engine.start();
-  await eventually('engine leads', async () => engine.isLeader(CLUSTER), 30_000);
+  const t = await startTestOperator('backup');
+  ({ k8s, admin, ns, backends, engine } = t);
+  backups = new BackupService({ clusters: t.registry, backends, logger });
   // the backup target and the data volumes of both backends
   for (const claim of ['data-demo-banyandb-0', 'data-restored-banyandb-0', 'skywalking-backups']) await volumeFor(claim);
   await core().createNamespacedPersistentVolumeClaim({

@@ -2,13 +2,11 @@
  * `paused` in a backend's spec (create and update), on the real local
  * control plane with the reconcile engine running: never silently dropped.
  */
-import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
-import { ClusterRegistry } from '../clusters/ClusterRegistry';
-import { ensureSwckCrds } from '../clusters/crds';
-import { K8s, loadK8s } from '../clusters/k8s';
+import { eventually } from '@internal/local-cluster';
+import { K8s } from '../clusters/k8s';
 import { OperatorEngine } from '../engine/OperatorEngine';
 import { BackendService, PAUSED_ANNOTATION } from './BackendService';
-import { MemoryOutbox, quietLogger as logger } from './testOutbox';
+import { startTestOperator } from '../__testUtils__/testOperator';
 
 jest.setTimeout(180_000);
 
@@ -44,18 +42,7 @@ const saved = async () => {
 };
 
 beforeAll(async () => {
-  const cluster = await getSharedTestCluster();
-  k8s = await loadK8s();
-  admin = new k8s.KubeConfig();
-  admin.loadFromString(cluster.kubeconfig);
-  const crds = await ensureSwckCrds(admin);
-  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
-  ns = await createTestNamespace('paused');
-  const registry = await ClusterRegistry.fromDefinitions([{ name: CLUSTER, kubeconfig: cluster.kubeconfig }], logger);
-  backends = new BackendService({ clusters: registry, outbox: new MemoryOutbox(), logger });
-  engine = new OperatorEngine({ clusters: registry, logger, namespace: ns, leaseNamespace: ns, leaseDurationSeconds: 3, renewIntervalMs: 500, healthIntervalMs: 500 });
-  await engine.start();
-  await eventually('engine leads', async () => engine.isLeader(CLUSTER), 30_000);
+  ({ k8s, admin, ns, backends, engine } = await startTestOperator('paused'));
 });
 
 afterAll(async () => {

@@ -1,17 +1,28 @@
 import { BackendOutbox, OutboxEntry } from './BackendService';
 
-/** For tests: the plugin keeps its outbox in the database; here in memory (nothing is queued while the cluster answers). */
+/**
+ * For tests: the plugin keeps its outbox in the database; here in memory,
+ * with what was done and what failed, so tests can see the outbox drain.
+ */
 export class MemoryOutbox implements BackendOutbox {
-  entries: OutboxEntry[] = [];
+  entries: (OutboxEntry & { done: boolean })[] = [];
+  private next = 1;
   async enqueue(cluster: string, op: OutboxEntry['op']) {
-    this.entries.push({ id: this.entries.length + 1, cluster, op });
-    return this.entries.length;
+    const id = this.next++;
+    this.entries.push({ id, cluster, op, attempts: 0, done: false });
+    return id;
   }
   async pending(cluster: string) {
-    return this.entries.filter(e => e.cluster === cluster);
+    return this.entries.filter(e => e.cluster === cluster && !e.done);
   }
-  async markDone() {}
-  async markFailed() {}
+  async markDone(id: number | string) {
+    this.entries.find(e => e.id === id)!.done = true;
+  }
+  async markFailed(id: number | string, error: string) {
+    const e = this.entries.find(x => x.id === id)!;
+    e.attempts = (e.attempts ?? 0) + 1;
+    e.lastError = error;
+  }
 }
 
 /** For tests: a LoggerService that says nothing. */

@@ -9,13 +9,12 @@
  */
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
+import { createTestNamespace, eventually } from '@internal/local-cluster';
 import { AGENT_CA_CONFIGMAP_ANNOTATION, TLS_CHECKSUM_ANNOTATION } from '@skywalking-backstage/plugin-skywalking-common';
 import knexFactory from 'knex';
 import forge from 'node-forge';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
-import { ensureSwckCrds } from '../clusters/crds';
-import { K8s, loadK8s } from '../clusters/k8s';
+import { K8s } from '../clusters/k8s';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { OperatorEngine } from '../engine/OperatorEngine';
@@ -23,7 +22,8 @@ import { TracingService } from '../tracing/TracingService';
 import { certificateInfo, issueCertificate, splitPemBundle } from '../webhook/certificates';
 import { BackendService } from './BackendService';
 import { BackendTls } from './BackendTls';
-import { MemoryOutbox, quietLogger as logger } from './testOutbox';
+import { quietLogger as logger } from './testOutbox';
+import { startTestOperator } from '../__testUtils__/testOperator';
 
 jest.setTimeout(240_000);
 
@@ -118,27 +118,8 @@ const CERTIFICATE_CRD = {
 };
 
 beforeAll(async () => {
-  const cluster = await getSharedTestCluster();
-  k8s = await loadK8s();
-  admin = new k8s.KubeConfig();
-  admin.loadFromString(cluster.kubeconfig);
-  const crds = await ensureSwckCrds(admin);
-  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
-  ns = await createTestNamespace('tls');
+  ({ k8s, admin, ns, backends, engine, registry } = await startTestOperator('tls'));
   ref.namespace = ns;
-  registry = await ClusterRegistry.fromDefinitions([{ name: CLUSTER, kubeconfig: cluster.kubeconfig }], logger);
-  backends = new BackendService({ clusters: registry, outbox: new MemoryOutbox(), logger });
-  engine = new OperatorEngine({
-    clusters: registry,
-    logger,
-    namespace: ns,
-    leaseNamespace: ns,
-    leaseDurationSeconds: 3,
-    renewIntervalMs: 500,
-    healthIntervalMs: 500,
-  });
-  await engine.start();
-  await eventually('engine leads', async () => engine.isLeader(CLUSTER), 30_000);
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
   await applyDatabaseMigrations(knex);
   store = new SkyWalkingStore(knex);

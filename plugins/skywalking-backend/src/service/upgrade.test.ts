@@ -1,12 +1,10 @@
-import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
+import { eventually } from '@internal/local-cluster';
 import { SkyWalkingBackendSpec } from '@skywalking-backstage/plugin-skywalking-common';
-import { ClusterRegistry } from '../clusters/ClusterRegistry';
-import { ensureSwckCrds } from '../clusters/crds';
-import { K8s, loadK8s } from '../clusters/k8s';
+import { K8s } from '../clusters/k8s';
 import { OperatorEngine } from '../engine/OperatorEngine';
 import { UPGRADE_ANNOTATION } from '../engine/upgrade';
 import { BackendService, phaseOf, UpgradeInputError } from './BackendService';
-import { MemoryOutbox, quietLogger as logger } from './testOutbox';
+import { startTestOperator } from '../__testUtils__/testOperator';
 
 jest.setTimeout(300_000);
 
@@ -84,18 +82,7 @@ function recordRollout(images: { storage?: string; oap: string; ui: string }) {
 }
 
 beforeAll(async () => {
-  const cluster = await getSharedTestCluster();
-  k8s = await loadK8s();
-  admin = new k8s.KubeConfig();
-  admin.loadFromString(cluster.kubeconfig);
-  const crds = await ensureSwckCrds(admin);
-  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
-  ns = await createTestNamespace('upgrade');
-  const registry = await ClusterRegistry.fromDefinitions([{ name: CLUSTER, kubeconfig: cluster.kubeconfig }], logger);
-  backends = new BackendService({ clusters: registry, outbox: new MemoryOutbox(), logger });
-  engine = new OperatorEngine({ clusters: registry, logger, namespace: ns, leaseNamespace: ns, leaseDurationSeconds: 3, renewIntervalMs: 500, healthIntervalMs: 500 });
-  await engine.start();
-  await eventually('engine leads', async () => engine.isLeader(CLUSTER), 30_000);
+  ({ k8s, admin, ns, backends, engine } = await startTestOperator('upgrade'));
   await eventually('backend created', async () => (await backends.create(spec(), ACTOR)).applied);
   await eventually('backend Ready', async () => (await backends.get(ref())).phase === 'Ready', 150_000);
 });

@@ -1,0 +1,52 @@
+import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
+import { ClusterRegistry } from '../clusters/ClusterRegistry';
+import { ensureSwckCrds } from '../clusters/crds';
+import { K8s, loadK8s } from '../clusters/k8s';
+import { OperatorEngine } from '../engine/OperatorEngine';
+import { BackendService } from '../service/BackendService';
+import { MemoryOutbox, quietLogger } from '../service/testOutbox';
+
+/** The cluster name the test operator knows the shared test cluster by. */
+export const TEST_CLUSTER = 'local';
+
+/** For tests: a BackendService and a leading OperatorEngine on a namespace of the shared test cluster. */
+export interface TestOperator {
+  k8s: typeof K8s;
+  /** admin access to the cluster, for the test's own reads and writes */
+  admin: K8s.KubeConfig;
+  ns: string;
+  registry: ClusterRegistry;
+  outbox: MemoryOutbox;
+  backends: BackendService;
+  engine: OperatorEngine;
+}
+
+/**
+ * Installs the SWCK CRDs, creates a test namespace and starts the services
+ * the plugin runs, with a short Lease so leadership settles fast; returns
+ * once the engine leads. Stop the engine in afterAll.
+ */
+export async function startTestOperator(namespacePrefix: string): Promise<TestOperator> {
+  const cluster = await getSharedTestCluster();
+  const k8s = await loadK8s();
+  const admin = new k8s.KubeConfig();
+  admin.loadFromString(cluster.kubeconfig);
+  const crds = await ensureSwckCrds(admin);
+  if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
+  const ns = await createTestNamespace(namespacePrefix);
+  const registry = await ClusterRegistry.fromDefinitions([{ name: TEST_CLUSTER, kubeconfig: cluster.kubeconfig }], quietLogger);
+  const outbox = new MemoryOutbox();
+  const backends = new BackendService({ clusters: registry, outbox, logger: quietLogger });
+  const engine = new OperatorEngine({
+    clusters: registry,
+    logger: quietLogger,
+    namespace: ns,
+    leaseNamespace: ns,
+    leaseDurationSeconds: 3,
+    renewIntervalMs: 500,
+    healthIntervalMs: 500,
+  });
+  await engine.start();
+  await eventually('engine leads', async () => engine.isLeader(TEST_CLUSTER), 30_000);
+  return { k8s, admin, ns, registry, outbox, backends, engine };
+}
