@@ -38,55 +38,9 @@ export function generateServingCertificate(opts: {
   validityMs: number;
   now?: Date;
 }): ServingCertificate {
-  const now = opts.now ?? new Date();
-  const notBefore = new Date(now.getTime() - 60_000);
-  const notAfter = new Date(now.getTime() + opts.validityMs);
-
-  const caKeys = rsaKeyPair();
-  const ca = forge.pki.createCertificate();
-  ca.publicKey = caKeys.publicKey;
-  ca.serialNumber = serial();
-  ca.validity.notBefore = notBefore;
-  ca.validity.notAfter = notAfter;
-  const caSubject = [{ name: 'commonName', value: `${opts.commonName} CA` }];
-  ca.setSubject(caSubject);
-  ca.setIssuer(caSubject);
-  ca.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  ca.sign(caKeys.privateKey, forge.md.sha256.create());
-
-  const keys = rsaKeyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
-  cert.setSubject([{ name: 'commonName', value: opts.commonName }]);
-  cert.setIssuer(caSubject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      altNames: [
-        ...opts.dnsNames.map(value => ({ type: 2, value })),
-        ...opts.ipAddresses.map(ip => ({ type: 7, ip })),
-      ],
-    },
-  ]);
-  cert.sign(caKeys.privateKey, forge.md.sha256.create());
-
-  return {
-    caPem: forge.pki.certificateToPem(ca),
-    certPem: forge.pki.certificateToPem(cert),
-    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
-    notBefore,
-    notAfter,
-  };
+  const ca = generateCa({ commonName: `${opts.commonName} CA`, validityMs: opts.validityMs, now: opts.now });
+  const cert = issueCertificate({ ...opts, ca });
+  return { caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem, notBefore: cert.notBefore, notAfter: cert.notAfter };
 }
 
 /** Rotate once two thirds of the lifetime have passed, as cert-manager does by default. */
