@@ -342,6 +342,8 @@ describe('patch mode', () => {
     expect(broken.spec!.initContainers).toBeUndefined();
 
     const first = await svc.reconcileTracing();
+    // a failed re-apply is reported, not thrown: say which one it was
+    expect(first.errors.filter(e => e.includes('billing'))).toEqual([]);
     expect(first.changed).toContain(`local/${ns}/Deployment/billing`);
     const repaired = plain((await apps.readNamespacedDeployment({ name: 'billing', namespace: ns })).spec!.template);
     expect(repaired).toEqual(plain(template));
