@@ -44,6 +44,28 @@ describe('renderers of the SWCK kinds without a common renderer', () => {
     }
   });
 
+  it('points a Satellite at the Receivers only when its OAPServer records the role split, and is woken when the OAPServer changes', () => {
+    const sat = cr('Satellite', 'sat', { version: '1.2.0', instances: 1, OAPServerName: 'default' });
+    const selectorOf = (objs: any[]) =>
+      objs.find(o => o.kind === 'Deployment').spec.template.spec.containers[0].env.find((e: any) => e.name === 'SATELLITE_GRPC_CLIENT_KUBERNETES_SELECTOR_LABEL').value;
+    const oap = (roleSplit?: object) =>
+      cr('OAPServer', 'default', { version: '10.2.0', instances: 3 }, roleSplit ? { annotations: { 'skywalking-backstage.io/role-split': JSON.stringify(roleSplit) } } : {});
+    const render = KINDS.find(k => k.kind === 'Satellite')!.render;
+    const mixed = 'app=oap,operator.skywalking.apache.org/oap-server-name=default';
+    expect(selectorOf(render(sat, cacheOf({ OAPServer: [oap({ enabled: true, receiverRatio: 0.67 })] })))).toBe(`${mixed},operator.skywalking.apache.org/oap-role=receiver`);
+    expect(selectorOf(render(sat, cacheOf({ OAPServer: [oap({ enabled: false })] })))).toBe(mixed);
+    expect(selectorOf(render(sat, cacheOf({ OAPServer: [oap()] })))).toBe(mixed);
+    // no OAPServer (yet): every OAP pod of that name, as before
+    expect(selectorOf(render(sat, cacheOf({})))).toBe(mixed);
+    // another OAPServer's split does not count
+    expect(selectorOf(render(sat, cacheOf({ OAPServer: [{ ...oap({ enabled: true }), metadata: { ...oap({ enabled: true }).metadata, name: 'other' } }] })))).toBe(mixed);
+    // a config entry still wins over the rendered selector
+    const custom = cr('Satellite', 'sat', { version: '1.2.0', OAPServerName: 'default', config: [{ name: 'SATELLITE_GRPC_CLIENT_KUBERNETES_SELECTOR_LABEL', value: 'app=mine' }] });
+    expect(selectorOf(render(custom, cacheOf({ OAPServer: [oap({ enabled: true })] })))).toBe('app=mine');
+    // a change of the OAPServer (such as its split) reconciles its Satellites
+    expect(KINDS.find(k => k.kind === 'OAPServer')!.related!(oap({ enabled: true }), cacheOf({ Satellite: [sat] }))).toContain('Satellite/ns/sat');
+  });
+
   it('renders an internal Elasticsearch Storage and nothing for an external one', () => {
     const internal = renderStorage(cr('Storage', 'es', { type: 'elasticsearch', connectType: 'internal', version: '7.5.1', instances: 3, servicename: 'es-svc' }));
     expect(internal.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['ServiceAccount/es-elasticsearch', 'ConfigMap/es-config', 'StatefulSet/es-elasticsearch', 'Service/es-svc']);

@@ -5,10 +5,12 @@ import {
   CustomObject,
   KubeObject,
   MANAGED_BY,
+  OAP_ROLE_LABEL,
   oapDeployments,
   renderBanyanDB,
   renderOAPServer,
   renderUI,
+  roleSplitOf,
   withBackupAndRestore,
 } from '@skywalking-backstage/plugin-skywalking-common';
 
@@ -90,10 +92,17 @@ export function renderOAPServerWithConfig(cr: CustomObject, cache: CacheView): K
   return objects;
 }
 
-/** Satellite: ServiceAccount, Deployment and Service, following SWCK's manifests. */
-export function renderSatellite(cr: CustomObject): KubeObject[] {
+/**
+ * Satellite: ServiceAccount, Deployment and Service, following SWCK's manifests.
+ * Satellite finds its OAP pods by label; when the OAPServer (read from the
+ * cache) records the role split, only the Receivers, as agents reach them.
+ */
+export function renderSatellite(cr: CustomObject, cache?: CacheView): KubeObject[] {
   const name = cr.metadata.name;
   const ns = cr.metadata.namespace;
+  const oapName = cr.spec.OAPServerName ?? name;
+  const oap = cache?.get('OAPServer', ns, oapName);
+  const oapSelector = ['app=oap', `operator.skywalking.apache.org/oap-server-name=${oapName}`, ...(oap && roleSplitOf(oap) ? [`${OAP_ROLE_LABEL}=receiver`] : [])];
   const selector = { app: 'satellite', 'operator.skywalking.apache.org/satellite-server-name': name };
   const labels = { ...selector, 'operator.skywalking.apache.org/application': 'satellite' };
   const image = cr.spec.image || `apache/skywalking-satellite:v${cr.spec.version}`;
@@ -101,7 +110,7 @@ export function renderSatellite(cr: CustomObject): KubeObject[] {
     { name: 'SATELLITE_GRPC_CLIENT_FINDER', value: 'kubernetes' },
     { name: 'SATELLITE_GRPC_CLIENT_KUBERNETES_NAMESPACE', value: ns },
     { name: 'SATELLITE_GRPC_CLIENT_KUBERNETES_KIND', value: 'pod' },
-    { name: 'SATELLITE_GRPC_CLIENT_KUBERNETES_SELECTOR_LABEL', value: `app=oap,operator.skywalking.apache.org/oap-server-name=${cr.spec.OAPServerName ?? name}` },
+    { name: 'SATELLITE_GRPC_CLIENT_KUBERNETES_SELECTOR_LABEL', value: oapSelector.join(',') },
     { name: 'SATELLITE_GRPC_CLIENT_KUBERNETES_EXTRA_PORT', value: '11800' },
   ];
   const byName = new Map(env.map(e => [e.name, e]));
@@ -348,7 +357,8 @@ export const KINDS: KindDef[] = [
   {
     kind: 'Satellite',
     plural: 'satellites',
-    render: cr => renderSatellite(cr),
+    // reconciled again when its OAPServer changes (the OAPServer's related), e.g. the role split
+    render: renderSatellite,
     status(cr, cache, now) {
       const s = workloadStatus(cr, cached(cache, 'Deployment', cr, `${cr.metadata.name}-satellite`), now);
       return { address: `${cr.metadata.name}-satellite.${cr.metadata.namespace}`, availableReplicas: s.availableReplicas, conditions: swckConditions(s.conditions, now) };

@@ -18,13 +18,13 @@ let backends: BackendService;
 let engine: OperatorEngine;
 
 const ref = () => ({ cluster: CLUSTER, namespace: ns, name: 'sat' });
-const spec = (satellite: { enabled: boolean; replicas?: number }) => ({
+const spec = (satellite: { enabled: boolean; replicas?: number }, roleSplit?: { enabled: boolean }) => ({
   name: 'sat',
   namespace: ns,
   cluster: CLUSTER,
   version: '10.2.0',
   ui: { enabled: false },
-  oap: { replicas: 2 },
+  oap: { replicas: 2, ...(roleSplit ? { roleSplit } : {}) },
   satellite,
 });
 const apps = () => admin.makeApiClient(k8s.AppsV1Api);
@@ -65,5 +65,33 @@ describe('Satellite of a backend on the local control plane', () => {
     await eventually('Satellite Deployment gone', gone(() => apps().readNamespacedDeployment({ name: 'sat-satellite', namespace: ns })), 60_000);
     expect(await backends.collectorAddress(ref())).toBe(`sat-oap.${ns}:11800`);
     expect((await backends.get(ref())).spec.satellite).toEqual({ enabled: false });
+  });
+
+  it('with the OAP role split on, Satellite balances over the Receivers only (as agents reach them); split off, over every OAP pod again', async () => {
+    const mixed = 'app=oap,operator.skywalking.apache.org/oap-server-name=sat';
+    const receivers = `${mixed},operator.skywalking.apache.org/oap-role=receiver`;
+    const selectorLabel = async () => {
+      const d = await apps().readNamespacedDeployment({ name: 'sat-satellite', namespace: ns }).catch(() => undefined);
+      return d?.spec?.template.spec?.containers[0].env?.find(e => e.name === 'SATELLITE_GRPC_CLIENT_KUBERNETES_SELECTOR_LABEL')?.value;
+    };
+    expect(await backends.update(ref(), spec({ enabled: true }), 'user:default/tester')).toEqual({ applied: true, queued: false });
+    await eventually('Satellite selecting every OAP pod', async () => (await selectorLabel()) === mixed, 60_000);
+    // the Satellite custom object stays the same: only the OAPServer's recorded split changes, and that wakes the Satellite
+    expect(await backends.update(ref(), spec({ enabled: true }, { enabled: true }), 'user:default/tester')).toEqual({ applied: true, queued: false });
+    await eventually('Satellite selecting the Receivers', async () => (await selectorLabel()) === receivers, 60_000);
+    // the selector finds the Receiver pods and no Aggregator
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const selected = await eventually(
+      'Receiver pod selected',
+      async () => {
+        const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: receivers })).items.filter(p => !p.metadata?.deletionTimestamp);
+        return pods.length === 1 ? pods : undefined;
+      },
+      60_000,
+    );
+    expect(selected.map(p => p.metadata!.name)).toEqual([expect.stringMatching(/^sat-oap-receiver-/)]);
+
+    expect(await backends.update(ref(), spec({ enabled: true }), 'user:default/tester')).toEqual({ applied: true, queued: false });
+    await eventually('Satellite selecting every OAP pod again', async () => (await selectorLabel()) === mixed, 60_000);
   });
 });
