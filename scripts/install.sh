@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the portal and the tests need. Idempotent and fast when warm.
-#   --system-packages   also Debian packages for the tests (chromium, postgresql)
+#   --system-packages   also Debian packages for the tests (chromium, postgresql, a JRE for keytool)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
@@ -10,6 +10,8 @@ if [ "${1:-}" = "--system-packages" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   command -v runuser >/dev/null || missing+=(util-linux)
+  # keytool: the storage TLS truststore test runs the OAP init container's keytool command
+  command -v keytool >/dev/null || missing+=(default-jre-headless)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "[install] Debian packages: ${missing[*]}"
     if [ "$(id -u)" != 0 ]; then

@@ -119,6 +119,17 @@ export const skywalkingPlugin = createBackendPlugin({
           },
         });
 
+        // TLS to external storage: a changed CA (the user's Secret) rolls OAP by its checksum
+        await scheduler.scheduleTask({
+          id: 'skywalking-storage-ca-check',
+          frequency: { minutes: 5 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            await backends.storageTls.reconcileAll();
+          },
+        });
+
         if (config.getOptionalBoolean('skywalking.webhook.enabled') ?? true) {
           const webhook = new WebhookManager({
             config,

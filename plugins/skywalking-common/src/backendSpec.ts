@@ -75,6 +75,19 @@ export interface BackendTls {
   certManager?: { issuerRef: { name: string; kind: 'Issuer' | 'ClusterIssuer'; group?: string } };
 }
 
+/**
+ * TLS from OAP to external storage (Elasticsearch, MySQL/TiDB, PostgreSQL):
+ * the storage server's certificate is verified against a CA (PEM) the user
+ * keeps in a Secret of the backend's namespace. Host names are verified
+ * too; there is no switch to skip that. Rendered by operator/storageTls.ts.
+ */
+export interface ExternalStorageTls {
+  /** Secret (in the backend's namespace) holding the CA certificate, PEM */
+  caSecretName: string;
+  /** key of the CA in that Secret (default ca.crt) */
+  caKey?: string;
+}
+
 /** The portal's description of one SkyWalking backend; the operator expands it into SWCK objects. */
 export interface SkyWalkingBackendSpec {
   name: string;
@@ -100,7 +113,7 @@ export interface SkyWalkingBackendSpec {
       /** start from a backup: the BanyanDB pod restores it (init container) before the data node starts */
       restore?: BanyanDBRestore;
     };
-    external?: { address?: string; secretName?: string; database?: string };
+    external?: { address?: string; secretName?: string; database?: string; tls?: ExternalStorageTls };
   };
   /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
   rover?: { enabled?: boolean; version?: string };
@@ -392,6 +405,27 @@ function oapScaling(errors: FieldError[], oap: Record<string, any>) {
   }
 }
 
+/** A key of a Secret's data (apimachinery IsConfigMapKey). */
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+/** storage.external.tls: the CA Secret (its name and key) the storage server is verified against. */
+function externalStorageTls(errors: FieldError[], t: unknown) {
+  const path = 'storage.external.tls';
+  if (!isObject(t)) {
+    errors.push({ path, message: 'must be an object such as { "caSecretName": "es-ca" }: a Secret holding the storage server\'s CA certificate (PEM)' });
+    return;
+  }
+  unknownKeys(errors, path, t, ['caSecretName', 'caKey']);
+  // a Secret name is a DNS-1123 subdomain
+  const name = t.caSecretName;
+  if (typeof name !== 'string' || !name) errors.push({ path: `${path}.caSecretName`, message: 'is required: the Secret (in the backend\'s namespace) holding the CA certificate' });
+  else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) errors.push({ path: `${path}.caSecretName`, message: `${JSON.stringify(name)} is not a Secret name` });
+  const key = t.caKey;
+  if (key !== undefined && (typeof key !== 'string' || !SECRET_KEY.test(key) || key === '.' || key === '..')) {
+    errors.push({ path: `${path}.caKey`, message: `${JSON.stringify(key)} is not a Secret key such as ca.crt (letters, digits, "-", "_", ".")` });
+  }
+}
+
 /**
  * Every problem of a backend spec, each with its field path, so the API can
  * answer 400 with all of them at once and forms can point at the fields.
@@ -456,6 +490,7 @@ export function validateBackendSpec(input: unknown): FieldError[] {
         errors.push({ path: 'storage.external.address', message: 'is required for external storage, as host:port (comma-separated for several nodes)' });
       }
       dnsLabel(errors, 'storage.external.secretName', ext.secretName, 253);
+      if (ext.tls !== undefined) externalStorageTls(errors, ext.tls);
       if (isObject(s.storage.banyandb) && (s.storage.banyandb.backup !== undefined || s.storage.banyandb.restore !== undefined)) {
         errors.push({ path: 'storage.banyandb', message: `backup and restore are BanyanDB's; ${type} keeps its own backups (snapshots of the database itself)` });
       }

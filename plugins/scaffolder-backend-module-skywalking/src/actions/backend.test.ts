@@ -87,6 +87,19 @@ describe('skywalking:backend:create', () => {
     expect(api.calls[1].body.spec.storage).toEqual({ type: 'banyandb' });
   });
 
+  it('asks for TLS to external storage with the CA Secret, and only when one is named', async () => {
+    const api = recordingApi(() => ({ status: 201, body: { applied: true, queued: false } }));
+    const action = createBackendCreateAction(await api.start());
+    const es = { ...base, storage: 'elasticsearch', storageAddress: 'es:9200', storageSecretName: 'es-cred', oapReplicas: 1 };
+    await action.handler(ctx({ ...es, storageCaSecretName: 'es-ca' }));
+    await action.handler(ctx(es));
+    await expect(action.handler(ctx({ ...es, storageCaSecretName: 'Not_A_Secret' }))).rejects.toThrow(/storage.external.tls.caSecretName: "Not_A_Secret" is not a Secret name/);
+    await api.stop();
+    expect(api.calls).toHaveLength(2);
+    expect(api.calls[0].body.spec.storage).toEqual({ type: 'elasticsearch', external: { address: 'es:9200', secretName: 'es-cred', tls: { caSecretName: 'es-ca' } } });
+    expect(api.calls[1].body.spec.storage).toEqual({ type: 'elasticsearch', external: { address: 'es:9200', secretName: 'es-cred' } });
+  });
+
   it.each([
     [{ oapReplicas: 1, roleSplit: true }, /oap.replicas: must be at least 2 with role split/],
     [{ oapReplicas: 3, nodeSelector: { zone: 'not a label value' } }, /oap.nodeSelector.zone: .*label value/],

@@ -64,6 +64,8 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
             .describe('Storage type'),
         storageAddress: z => z.string().optional().describe('External storage address'),
         storageSecretName: z => z.string().optional().describe('Secret holding external storage credentials'),
+        storageCaSecretName: z =>
+          z.string().optional().describe("Secret whose key ca.crt is the external storage server's CA (PEM): OAP connects with TLS and verifies the server"),
         oapReplicas: z => z.number().int().min(1).max(100).default(1).describe('OAP replicas (Receivers and Aggregators together when roleSplit is on)'),
         roleSplit: z =>
           z.boolean().default(false).describe('Split OAP into Receiver (agent data, L1 aggregation) and Aggregator (L2 aggregation, persistence) Deployments; needs at least 2 replicas'),
@@ -101,7 +103,14 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
         storage:
           i.storage === 'banyandb'
             ? { type: 'banyandb', ...(Object.keys(nodeSelector).length ? { banyandb: nodeSelector } : {}) }
-            : { type: i.storage, external: { address: i.storageAddress, secretName: i.storageSecretName } },
+            : {
+                type: i.storage,
+                external: {
+                  address: i.storageAddress,
+                  secretName: i.storageSecretName,
+                  ...(i.storageCaSecretName ? { tls: { caSecretName: i.storageCaSecretName } } : {}),
+                },
+              },
         owner: i.owner,
       };
       // a form keeps the ratio of a split switched on and off again: said, not sent

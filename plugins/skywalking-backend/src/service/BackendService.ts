@@ -21,6 +21,7 @@ import {
   SCHEDULING_ANNOTATION,
   schedulingOf,
   SkyWalkingBackendSpec,
+  STORAGE_TLS_ANNOTATION,
   StatusCondition,
   TLS_ANNOTATION,
   WriteResult,
@@ -30,6 +31,7 @@ import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
 import { BackendTls } from './BackendTls';
+import { StorageTls } from './StorageTls';
 import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
 import { startUpgrade, upgradeInProgress, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
 
@@ -187,6 +189,8 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
     kind: 'OAPServer',
     metadata: meta(spec.name, {
       ...(spec.rover !== undefined ? { [ROVER_ANNOTATION]: JSON.stringify(spec.rover) } : {}),
+      // TLS to external storage: rendered by the engine (operator/storageTls.ts), truststore password and CA checksum by StorageTls
+      ...(storageType !== 'banyandb' && spec.storage?.external?.tls ? { [STORAGE_TLS_ANNOTATION]: JSON.stringify(spec.storage.external.tls) } : {}),
       ...schedulingAnnotation(schedulingPart(spec.oap)),
       // recorded as asked (also when disabled), so a read gives it back
       ...(roleSplit !== undefined ? { [ROLE_SPLIT_ANNOTATION]: JSON.stringify(roleSplit) } : {}),
@@ -339,9 +343,12 @@ export interface BackendServiceOptions {
 export class BackendService implements BackendOperations {
   /** issues, renews and removes the certificates of backends with TLS */
   readonly tls: BackendTls;
+  /** the truststore password and CA checksum of backends with TLS to external storage */
+  readonly storageTls: StorageTls;
 
   constructor(private readonly o: BackendServiceOptions) {
     this.tls = o.tls ?? new BackendTls({ clusters: o.clusters, logger: o.logger });
+    this.storageTls = new StorageTls({ clusters: o.clusters, logger: o.logger });
   }
 
   private c(cluster: string) {
@@ -612,6 +619,7 @@ export class BackendService implements BackendOperations {
     const applied = await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
     await this.syncRover(spec, applied, false);
     if (spec.tls !== undefined) await this.tls.reconcile(spec);
+    if (spec.storage?.external?.tls !== undefined) await this.storageTls.reconcile(spec);
     // created paused: the replicas asked for are what resume brings
     if (spec.paused === true) await this.doPause(spec, { oap: oapReplicasOf(spec), ui: spec.ui?.enabled === false ? 0 : spec.ui?.replicas ?? 1 });
   }
@@ -635,6 +643,8 @@ export class BackendService implements BackendOperations {
     await this.syncRover(full, applied, true);
     // certificates issued, or removed when TLS was turned off
     await this.tls.reconcile(ref);
+    // storage TLS: the truststore Secret created (kept) or removed, the CA checksum recorded
+    await this.storageTls.reconcile(ref);
     // a component no longer in the spec (UI disabled, storage now external) goes
     const kinds = new Set(objects.map(o => o.kind));
     for (const kind of ['UI', 'BanyanDB', 'Satellite']) {

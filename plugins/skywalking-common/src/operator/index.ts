@@ -1,4 +1,5 @@
 export * from './render';
 export * from './rover';
 export * from './tls';
+export * from './storageTls';
 export * from './backup';

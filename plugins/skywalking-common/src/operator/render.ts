@@ -13,6 +13,7 @@ import {
   splitOAPReplicas,
 } from '../backendSpec';
 import { addBanyanDBTls, addOapTls } from './tls';
+import { addStorageTls } from './storageTls';
 
 export const MANAGED_BY = 'skywalking-backstage';
 export const SWCK_API_VERSION = 'operator.skywalking.apache.org/v1alpha1';
@@ -263,6 +264,8 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
   }
   // TLS recorded on the OAPServer: certificate Secret, gRPC SSL env, checksum (tls.ts)
   for (const d of objects.filter(o => o.kind === 'Deployment')) addOapTls(cr, d);
+  // TLS to external storage recorded on the OAPServer: CA mount, truststore init container, env (storageTls.ts)
+  for (const d of objects.filter(o => o.kind === 'Deployment')) addStorageTls(cr, d);
   objects.push({
     apiVersion: 'v1',
     kind: 'Service',
