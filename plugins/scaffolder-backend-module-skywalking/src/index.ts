@@ -15,4 +15,5 @@ export {
   createBackendScaleAction,
   createBackendUpgradeAction,
 } from './actions/lifecycle';
+export { createBackendBackupAction } from './actions/backup';
 export { SkyWalkingApiCaller, SkyWalkingApiError } from './actions/skywalkingApi';

@@ -8,6 +8,7 @@ import {
   createBackendDeleteAction,
   createBackendUpdateAction,
 } from './actions/backend';
+import { createBackendBackupAction } from './actions/backup';
 import {
   createBackendPauseAction,
   createBackendResumeAction,
@@ -37,6 +38,7 @@ export const scaffolderModuleSkyWalking = createBackendModule({
           createBackendResumeAction(api),
           createBackendScaleAction(api),
           createBackendUpgradeAction(api),
+          createBackendBackupAction(api),
         );
       },
     });

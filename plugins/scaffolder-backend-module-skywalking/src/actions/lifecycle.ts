@@ -7,16 +7,16 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /** The backend a lifecycle action works on (as the REST API takes it). */
-const target = {
+export const target = {
   cluster: (z: any) => z.string().min(1).describe('Cluster name from the kubernetes config'),
   namespace: (z: any) => z.string().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label').describe('Kubernetes namespace of the backend'),
   name: (z: any) => z.string().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label').describe('Backend name'),
 };
 
-const example = (action: string, extra: string[] = []) =>
+export const example = (action: string, extra: string[] = []) =>
   ['steps:', `  - id: ${action.split(':').pop()}`, `    action: ${action}`, '    input:', '      cluster: local', '      namespace: skywalking', '      name: shop-tracing', ...extra].join('\n');
 
-const pathOf = (i: { cluster: string; namespace: string; name: string }) => `/backends/${enc(i.cluster)}/${enc(i.namespace)}/${enc(i.name)}`;
+export const pathOf = (i: { cluster: string; namespace: string; name: string }) => `/backends/${enc(i.cluster)}/${enc(i.namespace)}/${enc(i.name)}`;
 
 function report(ctx: { logger: { info(m: string): void; warn(m: string): void }; output(name: 'queued', value: boolean): void }, what: string, r: WriteResult) {
   if (r.queued) ctx.logger.warn(`${what} queued until the cluster is reachable (${r.message ?? ''})`);
