@@ -10,6 +10,8 @@ if [ "${1:-}" = "--system-packages" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   command -v runuser >/dev/null || missing+=(util-linux)
+  # the storage snapshot tests run the Jobs' pg_dump / curl scripts
+  command -v curl >/dev/null || missing+=(curl)
   # keytool: the storage TLS truststore test runs the OAP init container's keytool command
   command -v keytool >/dev/null || missing+=(default-jre-headless)
   if [ ${#missing[@]} -gt 0 ]; then

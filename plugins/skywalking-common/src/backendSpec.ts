@@ -1,5 +1,6 @@
 import { FieldError } from './api';
 import { BANYANDB_DEFAULT_VERSION, BanyanDBBackup, BanyanDBRestore, validateBackup, validateRestore } from './operator/backup';
+import { StorageSnapshot, validateSnapshot } from './operator/snapshot';
 
 /** Where and with what the pods of a component run: core/v1 fields, copied into its pod template. */
 export interface PodScheduling {
@@ -113,7 +114,14 @@ export interface SkyWalkingBackendSpec {
       /** start from a backup: the BanyanDB pod restores it (init container) before the data node starts */
       restore?: BanyanDBRestore;
     };
-    external?: { address?: string; secretName?: string; database?: string; tls?: ExternalStorageTls };
+    external?: {
+      address?: string;
+      secretName?: string;
+      database?: string;
+      tls?: ExternalStorageTls;
+      /** snapshots with the storage's own tools (pg_dump, mysqldump, Elasticsearch's snapshot API): on a schedule (CronJob) and on demand */
+      snapshot?: StorageSnapshot;
+    };
   };
   /** SkyWalking Rover (eBPF access logs) as a DaemonSet on every node, reporting to this backend's OAP */
   rover?: { enabled?: boolean; version?: string };
@@ -484,6 +492,9 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       const bv = typeof v === 'string' ? v : BANYANDB_DEFAULT_VERSION;
       if (s.storage.banyandb?.backup !== undefined) validateBackup(errors, 'storage.banyandb.backup', s.storage.banyandb.backup, bv);
       if (s.storage.banyandb?.restore !== undefined) validateRestore(errors, 'storage.banyandb.restore', s.storage.banyandb.restore, bv);
+      if (isObject(s.storage.external) && s.storage.external.snapshot !== undefined) {
+        errors.push({ path: 'storage.external.snapshot', message: 'snapshots are for external storage; BanyanDB backs up with storage.banyandb.backup' });
+      }
     } else {
       const ext = s.storage.external ?? {};
       if (typeof ext.address !== 'string' || !HOST_PORT.test(ext.address)) {
@@ -494,6 +505,7 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       if (isObject(s.storage.banyandb) && (s.storage.banyandb.backup !== undefined || s.storage.banyandb.restore !== undefined)) {
         errors.push({ path: 'storage.banyandb', message: `backup and restore are BanyanDB's; ${type} keeps its own backups (snapshots of the database itself)` });
       }
+      if (ext.snapshot !== undefined) validateSnapshot(errors, 'storage.external.snapshot', ext.snapshot, type);
       if ('password' in ext || 'username' in ext) {
         errors.push({ path: 'storage.external', message: 'credentials must come from the Secret named in secretName, not inline' });
       }

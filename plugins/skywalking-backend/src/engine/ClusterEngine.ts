@@ -66,6 +66,8 @@ const CHILD_KINDS: { kind: string; apiVersion: string; path: string }[] = [
   // OAP's disruption budgets and autoscaler: pruned when no longer rendered (one replica, autoscaling off), healed on drift
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', path: 'apis/policy/v1/poddisruptionbudgets' },
   { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', path: 'apis/autoscaling/v2/horizontalpodautoscalers' },
+  // scheduled snapshots of external storage: pruned when the schedule goes, healed on drift
+  { kind: 'CronJob', apiVersion: 'batch/v1', path: 'apis/batch/v1/cronjobs' },
 ];
 
 function scopedPath(path: string, namespace?: string) {

@@ -9,6 +9,7 @@ import {
   oapDeployments,
   renderBanyanDB,
   renderOAPServer,
+  renderSnapshotCronJob,
   renderUI,
   roleSplitOf,
   withBackupAndRestore,
@@ -89,6 +90,9 @@ export function renderOAPServerWithConfig(cr: CustomObject, cache: CacheView): K
       d.spec.template.metadata.annotations['skywalking-backstage.io/files-checksum'] = checksum(files);
     }
   }
+  // external storage with a snapshot schedule: its CronJob (snapshot.ts)
+  const snapshots = renderSnapshotCronJob(cr, { 'app.kubernetes.io/managed-by': MANAGED_BY, 'app.kubernetes.io/instance': cr.metadata.name });
+  if (snapshots) objects.push(snapshots);
   return objects;
 }
 

@@ -22,7 +22,10 @@ import {
   schedulingOf,
   SkyWalkingBackendSpec,
   STORAGE_TLS_ANNOTATION,
+  SNAPSHOT_ANNOTATION,
+  snapshotOf,
   StatusCondition,
+  STORAGE_TYPE_ANNOTATION,
   TLS_ANNOTATION,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
@@ -196,6 +199,9 @@ export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
       ...(roleSplit !== undefined ? { [ROLE_SPLIT_ANNOTATION]: JSON.stringify(roleSplit) } : {}),
       // autoscaling, disruption budget, topology spread: rendered by the engine (HPA, PDBs, spread constraints)
       ...scalingAnnotations(spec.oap),
+      // external storage: the type as asked (TiDB is configured as mysql) and the snapshot hooks (CronJob, Jobs)
+      ...(storageType !== 'banyandb' ? { [STORAGE_TYPE_ANNOTATION]: storageType } : {}),
+      ...(storageType !== 'banyandb' && spec.storage?.external?.snapshot ? { [SNAPSHOT_ANNOTATION]: JSON.stringify(spec.storage.external.snapshot) } : {}),
     }),
     spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: oapReplicasOf(spec), config, service: { template: { type: 'ClusterIP' } } },
   });
@@ -539,6 +545,7 @@ export class BackendService implements BackendOperations {
           ? { enabled: true, replicas: satellite.spec?.instances, version: String(satellite.spec?.version ?? '').replace(/^v/, '') }
           : { enabled: false },
         tls: recorded(oap, TLS_ANNOTATION) ?? { enabled: false },
+        ...(snapshotOf(oap) ? { snapshot: snapshotOf(oap) } : {}),
       },
     };
   }

@@ -13,18 +13,27 @@ import {
   dataVolumeOf,
   destinationOf,
   FieldError,
+  isSnapshotName,
   renderBackupJob,
+  renderSnapshotJob,
+  renderSnapshotRestoreJob,
   RESTORE_ANNOTATION,
+  RESTORE_OF_LABEL,
   SkyWalkingBackendSpec,
+  snapshotDestinationOf,
+  snapshotOf,
+  StorageSnapshot,
+  storageConnectionOf,
   validateBackendSpec,
   validateBackup,
   validateRestore,
+  validateSnapshot,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
-import { isNetworkError } from './BackendService';
+import { isNetworkError, PAUSED_ANNOTATION } from './BackendService';
 import { BackendOperations } from './types';
 
 /** fieldManager of a restore over an existing backend: owns only the restore annotation */
@@ -45,6 +54,10 @@ export interface BackupList {
   schedule?: string;
   /** where backups of this backend go, if recorded */
   target?: string;
+  /** banyandb: BanyanDB's backup tool; snapshot: the external storage's own tool (pg_dump, mysqldump, Elasticsearch snapshots) */
+  kind?: 'banyandb' | 'snapshot';
+  /** snapshot restores of an external-storage backend (Jobs), newest first */
+  restores?: BackupRun[];
 }
 
 export interface RestoreRequest {
@@ -64,6 +77,8 @@ export interface RestoreResult extends WriteResult {
   restore: BanyanDBRestore;
   /** the spec the new backend was created with */
   spec?: SkyWalkingBackendSpec;
+  /** a snapshot restore: the Job restoring it into the database */
+  job?: string;
 }
 
 /** What the REST API needs for backups. */
@@ -124,24 +139,130 @@ export class BackupService implements BackupOperations {
   }
 
   private async banyandb(ref: BackendRef): Promise<CustomObject> {
+    const store = await this.storageOf(ref);
+    if (store.banyandb) return store.banyandb;
+    throw new ConflictError(`backend ${ref.namespace}/${ref.name} has ${storageConnectionOf(store.oap)?.storage ?? 'external'} storage: it has snapshots (storage.external.snapshot), not BanyanDB backups`);
+  }
+
+  /** The backend's BanyanDB, or its OAPServer with external storage the portal can snapshot. */
+  private async storageOf(ref: BackendRef): Promise<{ banyandb: CustomObject; oap?: undefined } | { banyandb?: undefined; oap: CustomObject }> {
     const db = await this.readCustom(ref, 'banyandbs', 'BanyanDB');
-    if (db) return db;
+    if (db) return { banyandb: db };
     const oap = await this.readCustom(ref, 'oapservers', 'OAPServer');
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
-    throw new ConflictError(
-      `backend ${ref.namespace}/${ref.name} has external storage: it keeps its own backups (snapshots of the database), the portal backs up BanyanDB only`,
-    );
+    if (!storageConnectionOf(oap)) {
+      throw new ConflictError(`backend ${ref.namespace}/${ref.name} has no storage the portal can back up (neither BanyanDB nor PostgreSQL, MySQL, TiDB or Elasticsearch)`);
+    }
+    return { oap };
+  }
+
+  private async jobs(ref: BackendRef, labelSelector: string) {
+    const batch = await this.batch(ref.cluster);
+    return (await this.k8s(ref.cluster, () => batch.listNamespacedJob({ namespace: ref.namespace, labelSelector }))).items;
   }
 
   async listBackups(ref: BackendRef): Promise<BackupList> {
-    const db = await this.banyandb(ref);
+    const store = await this.storageOf(ref);
+    if (store.oap) return this.listSnapshots(ref, store.oap);
+    const db = store.banyandb;
     const batch = await this.batch(ref.cluster);
     const jobs = await this.k8s(ref.cluster, () => batch.listNamespacedJob({ namespace: ref.namespace, labelSelector: `${BACKUP_OF_LABEL}=${ref.name}` }));
     const recorded = backupOf(db);
     return {
+      kind: 'banyandb',
       items: backupRunsFromJobs(jobs.items),
       ...(recorded?.schedule ? { schedule: recorded.schedule } : {}),
       ...(recorded?.target ? { target: destinationOf(recorded.target, ref.name) } : {}),
+    };
+  }
+
+  /** Snapshots of external storage: the Jobs (scheduled by the CronJob, or on demand) and the restore Jobs. */
+  private async listSnapshots(ref: BackendRef, oap: CustomObject): Promise<BackupList> {
+    const recorded = snapshotOf(oap);
+    const [snapshots, restores] = await Promise.all([this.jobs(ref, `${BACKUP_OF_LABEL}=${ref.name}`), this.jobs(ref, `${RESTORE_OF_LABEL}=${ref.name}`)]);
+    return {
+      kind: 'snapshot',
+      items: backupRunsFromJobs(snapshots),
+      restores: backupRunsFromJobs(restores).map((r, i) => ({ ...r, backup: restores.find(j => j.metadata?.name === r.name)?.metadata?.annotations?.['skywalking-backstage.io/restore-snapshot'] ?? r.backup ?? `#${i}` })),
+      ...(recorded?.schedule ? { schedule: recorded.schedule } : {}),
+      ...(recorded?.target ? { target: snapshotDestinationOf(recorded, storageConnectionOf(oap)!, ref.name) } : {}),
+    };
+  }
+
+  /** The snapshot spec to use: the recorded one with `target` (if given) instead of its target, validated for the storage. */
+  private snapshotSpec(ref: BackendRef, oap: CustomObject, target: unknown): StorageSnapshot {
+    const recorded = snapshotOf(oap);
+    const storage = storageConnectionOf(oap)!.storage;
+    if (target === undefined && !recorded) {
+      throw new BackupInputError([{ path: 'target', message: `is required: backend ${ref.name} records no snapshot target (storage.external.snapshot.target)` }]);
+    }
+    const spec = { ...(recorded ?? {}), ...(target !== undefined ? { target } : {}) } as StorageSnapshot;
+    const { schedule: _schedule, ...once } = spec;
+    const errors: FieldError[] = [];
+    validateSnapshot(errors, '', once, storage);
+    if (errors.length) throw new BackupInputError(errors.map(e => ({ ...e, path: e.path.replace(/^\./, '') })));
+    return spec;
+  }
+
+  /** One snapshot now: a Job from the CronJob's template (pg_dump, mysqldump or an Elasticsearch snapshot). */
+  private async startSnapshot(ref: BackendRef, oap: CustomObject, target: unknown, actor: string): Promise<BackupRun> {
+    const spec = this.snapshotSpec(ref, oap, target);
+    const job = renderSnapshotJob(oap, spec, { jobName: `${ref.name}-snap-${stamp(this.now())}`, requestedBy: actor });
+    const created = await this.createJob(ref, job, 'snapshot');
+    this.o.logger.info(`snapshot ${job.metadata.name} of ${ref.cluster}/${ref.namespace}/${ref.name} to ${job.metadata.annotations[BACKUP_TARGET_ANNOTATION]} by ${actor}`);
+    await this.prune(ref).catch(e => this.o.logger.warn(`could not prune old snapshot Jobs of ${ref.name}: ${e?.message ?? e}`));
+    return backupRunsFromJobs([created])[0];
+  }
+
+  private async createJob(ref: BackendRef, job: any, what: string) {
+    const batch = await this.batch(ref.cluster);
+    return this.k8s(ref.cluster, () =>
+      batch.createNamespacedJob({ namespace: ref.namespace, body: job }).catch((e: any) => {
+        if (e?.code === 409) throw new ConflictError(`a ${what} of ${ref.name} was started this very second (${job.metadata.name})`);
+        throw e;
+      }),
+    );
+  }
+
+  /**
+   * Restores a SQL snapshot into the backend's own database (pg_restore,
+   * mysql). Only while the backend is paused: OAP would write into tables
+   * being replaced. `from` names another backend whose snapshots (on the same
+   * PVC) to read.
+   */
+  private async restoreSnapshot(ref: BackendRef, oap: CustomObject, input: RestoreRequest, actor: string): Promise<RestoreResult> {
+    const errors: FieldError[] = [];
+    if (!isSnapshotName(input.backup)) errors.push({ path: 'backup', message: `${JSON.stringify(input.backup ?? null)} is not a snapshot name (the name of its Job, e.g. ${ref.name}-snap-20261130120000)` });
+    if (input.spec !== undefined) errors.push({ path: 'spec', message: 'a snapshot is restored into the existing backend\'s database; there is no new backend to give a spec' });
+    const from = input.from ?? ref;
+    if (from.cluster !== ref.cluster || from.namespace !== ref.namespace) {
+      errors.push({ path: 'from', message: `snapshots are on a PersistentVolumeClaim, readable only in its own namespace (${ref.namespace} of cluster ${ref.cluster})` });
+    }
+    if (errors.length) throw new BackupInputError(errors);
+    const c = storageConnectionOf(oap)!;
+    if (c.storage === 'elasticsearch') {
+      throw new ConflictError(
+        `Elasticsearch snapshots are restored with Elasticsearch's own _restore API (POST _snapshot/<repository>/${input.backup}/_restore), on closed or deleted indices; the portal takes them but does not restore them`,
+      );
+    }
+    if (!oap.metadata.annotations?.[PAUSED_ANNOTATION]) {
+      throw new ConflictError(`pause ${ref.name} first: OAP would keep writing into the ${c.storage} tables the restore replaces (resume it when the restore Job has succeeded)`);
+    }
+    const spec = this.snapshotSpec(ref, oap, input.target);
+    const job = renderSnapshotRestoreJob(oap, spec, {
+      jobName: `${ref.name}-restore-${stamp(this.now())}`,
+      snapshot: input.backup,
+      ...(from.name !== ref.name ? { from: from.name } : {}),
+      requestedBy: actor,
+    });
+    await this.createJob(ref, job, 'restore');
+    this.o.logger.info(`restore of snapshot ${from.name}/${input.backup} into ${ref.cluster}/${ref.namespace}/${ref.name} (Job ${job.metadata.name}) by ${actor}`);
+    return {
+      applied: true,
+      queued: false,
+      created: false,
+      job: job.metadata.name,
+      restore: { backup: input.backup, target: { pvc: spec.target.pvc! }, ...(from.name !== ref.name ? { from } : {}) },
     };
   }
 
@@ -150,7 +271,9 @@ export class BackupService implements BackupOperations {
    * node's node with its volume, to the recorded target (or `input.target`).
    */
   async startBackup(ref: BackendRef, input: { target?: unknown }, actor: string): Promise<BackupRun> {
-    const db = await this.banyandb(ref);
+    const store = await this.storageOf(ref);
+    if (store.oap) return this.startSnapshot(ref, store.oap, input.target, actor);
+    const db = store.banyandb;
     const recorded = backupOf(db);
     const target = (input.target ?? recorded?.target) as BackupTarget | undefined;
     if (!target) {
@@ -186,13 +309,7 @@ export class BackupService implements BackupOperations {
       now,
       requestedBy: actor,
     });
-    const batch = await this.batch(ref.cluster);
-    const created = await this.k8s(ref.cluster, () =>
-      batch.createNamespacedJob({ namespace: ref.namespace, body: job as any }).catch((e: any) => {
-        if (e?.code === 409) throw new ConflictError(`a backup of ${ref.name} was started this very second (${job.metadata.name})`);
-        throw e;
-      }),
-    );
+    const created = await this.createJob(ref, job, 'backup');
     this.o.logger.info(`backup ${job.metadata.name} of ${ref.cluster}/${ref.namespace}/${ref.name} to ${job.metadata.annotations[BACKUP_TARGET_ANNOTATION]} by ${actor}`);
     await this.prune(ref).catch(e => this.o.logger.warn(`could not prune old backup Jobs of ${ref.name}: ${e?.message ?? e}`));
     return backupRunsFromJobs([created])[0];
@@ -259,6 +376,9 @@ export class BackupService implements BackupOperations {
       errors.push({ path: 'from', message: 'must be { cluster, namespace, name }' });
     }
     if (errors.length) throw new BackupInputError(errors);
+    // an existing backend with external storage restores a snapshot into its database
+    const existingOap = await this.readCustom(ref, 'oapservers', 'OAPServer');
+    if (existingOap && storageConnectionOf(existingOap)) return this.restoreSnapshot(ref, existingOap, input, actor);
     const sourceDb = await this.readCustom(source, 'banyandbs', 'BanyanDB');
     const target = input.target ?? (sourceDb ? backupOf(sourceDb)?.target : undefined);
     if (!target) {
@@ -275,8 +395,7 @@ export class BackupService implements BackupOperations {
       ...(source.name !== ref.name || input.from ? { from: { cluster: source.cluster, namespace: source.namespace, name: source.name } } : {}),
       id: `r${this.now().getTime().toString(36)}`,
     };
-    const existing = await this.readCustom(ref, 'oapservers', 'OAPServer');
-    if (!existing) {
+    if (!existingOap) {
       const spec = await this.specFromSource(ref, source, input.spec);
       spec.storage = { ...spec.storage!, type: 'banyandb', banyandb: { ...(spec.storage?.banyandb ?? {}), restore } };
       const specErrors = validateBackendSpec(spec);

@@ -17,6 +17,7 @@ import {
   backendResourceRef,
   FieldError,
   isBackupTimeDir,
+  isSnapshotName,
   OAP_SCALE_ROLES,
   skywalkingBackendBackupPermission,
   skywalkingBackendCreatePermission,
@@ -286,8 +287,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const actor = actorOf(credentials);
     const body = req.body ?? {};
     const errors: FieldError[] = [];
-    if (!isBackupTimeDir(body.backup)) {
-      errors.push({ path: 'backup', message: `${JSON.stringify(body.backup ?? null)} is not a backup time directory such as 2026-11-30 (daily) or 2026-11-30-14 (hourly)` });
+    // BanyanDB backups are time directories; storage snapshots are named after their Job
+    if (!isBackupTimeDir(body.backup) && !isSnapshotName(body.backup)) {
+      errors.push({
+        path: 'backup',
+        message: `${JSON.stringify(body.backup ?? null)} is neither a BanyanDB backup time directory such as 2026-11-30 (daily) or 2026-11-30-14 (hourly) nor a storage snapshot name such as demo-snap-20261130120000`,
+      });
     }
     if (body.from !== undefined) {
       const f = body.from;

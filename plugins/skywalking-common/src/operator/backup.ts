@@ -471,7 +471,8 @@ export function backupRunsFromJobs(jobs: any[]): BackupRun[] {
       const run: BackupRun = {
         name: j.metadata?.name,
         phase,
-        backup: a[BACKUP_DIR_ANNOTATION],
+        // a storage snapshot (snapshot.ts) is named after its Job
+        backup: a[BACKUP_DIR_ANNOTATION] ?? (j.metadata?.labels?.['app.kubernetes.io/component'] === 'storage-snapshot' ? j.metadata?.name : undefined),
         target: a[BACKUP_TARGET_ANNOTATION] ?? '',
         created: time(j.metadata?.creationTimestamp),
         started: time(j.status?.startTime),

@@ -3,3 +3,4 @@ export * from './rover';
 export * from './tls';
 export * from './storageTls';
 export * from './backup';
+export * from './snapshot';
