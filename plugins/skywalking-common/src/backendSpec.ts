@@ -1,6 +1,7 @@
 import { FieldError } from './api';
 import { BANYANDB_DEFAULT_VERSION, BanyanDBBackup, BanyanDBRestore, validateBackup, validateRestore } from './operator/backup';
 import { StorageSnapshot, validateSnapshot } from './operator/snapshot';
+import { isObject, unknownKeys } from './fields';
 
 /** Where and with what the pods of a component run: core/v1 fields, copied into its pod template. */
 export interface PodScheduling {
@@ -194,7 +195,6 @@ export function oapReplicasOf(spec: Pick<SkyWalkingBackendSpec, 'oap'>): number 
   return 1;
 }
 
-const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -214,9 +214,6 @@ export function parseQuantity(q: string): number {
   return n * QUANTITY_SUFFIX[m[2]];
 }
 
-function unknownKeys(errors: FieldError[], path: string, o: Record<string, any>, keys: string[]) {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) errors.push({ path: `${path}.${k}`, message: `is not a known field (known: ${keys.join(', ')})` });
-}
 
 function stringMap(errors: FieldError[], path: string, v: unknown, value: (v: unknown) => string | undefined) {
   if (!isObject(v)) {

@@ -42,6 +42,7 @@
 import type { FieldError } from '../api';
 import type { CustomObject, KubeObject } from './render';
 import { tlsNames, tlsOf, TLS_MOUNT_PATH, TLS_VOLUME_NAME } from './tls';
+import { isObject, jsonAnnotation, unknownKeys } from '../fields';
 
 /** The backup spec of a BanyanDB backend: where to, how often, which time directories. */
 export interface BackupTarget {
@@ -115,7 +116,6 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const OBJECT_STORE = /^(s3|azure|gs|gcs):\/\/([^/\s]+)(\/[^\s]*)?$/;
 const ID = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
-const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** Whether BanyanDB `version` is at least `min` (both x.y.z; an unreadable version counts as new). */
 export function banyandbAtLeast(version: string | undefined, min: string): boolean {
@@ -127,9 +127,6 @@ export function banyandbAtLeast(version: string | undefined, min: string): boole
   return true;
 }
 
-function unknownKeys(errors: FieldError[], path: string, o: Record<string, any>, keys: string[]) {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) errors.push({ path: `${path}.${k}`, message: `is not a known field (known: ${keys.join(', ')})` });
-}
 
 function target(errors: FieldError[], path: string, t: unknown, version: string | undefined) {
   if (!isObject(t)) {
@@ -224,16 +221,6 @@ export function timeDirOf(now: Date, style: 'daily' | 'hourly' = 'daily'): strin
   return style === 'hourly' ? `${iso.slice(0, 10)}-${iso.slice(11, 13)}` : iso.slice(0, 10);
 }
 
-function jsonAnnotation<T>(cr: { metadata?: { annotations?: Record<string, string> } }, name: string): T | undefined {
-  const raw = cr.metadata?.annotations?.[name];
-  if (!raw) return undefined;
-  try {
-    const v = JSON.parse(raw);
-    return isObject(v) ? (v as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The backup spec recorded on a BanyanDB custom object. */
 export const backupOf = (cr: { metadata?: { annotations?: Record<string, string> } }) => jsonAnnotation<BanyanDBBackup>(cr, BACKUP_ANNOTATION);

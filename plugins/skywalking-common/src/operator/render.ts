@@ -14,6 +14,7 @@ import {
 } from '../backendSpec';
 import { addBanyanDBTls, addOapTls } from './tls';
 import { addStorageTls } from './storageTls';
+import { jsonAnnotation } from '../fields';
 
 export const MANAGED_BY = 'skywalking-backstage';
 export const SWCK_API_VERSION = 'operator.skywalking.apache.org/v1alpha1';
@@ -59,16 +60,6 @@ export const TOPOLOGY_SPREAD_ANNOTATION = 'skywalking-backstage.io/topology-spre
 /** Pod label telling the roles apart when OAP is split. */
 export const OAP_ROLE_LABEL = 'operator.skywalking.apache.org/oap-role';
 
-function jsonAnnotation<T>(cr: CustomObject, name: string): T | undefined {
-  const raw = cr.metadata.annotations?.[name];
-  if (!raw) return undefined;
-  try {
-    const v = JSON.parse(raw);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The PodScheduling recorded on a custom object (empty when none or unreadable). */
 export function schedulingOf(cr: CustomObject): PodScheduling {

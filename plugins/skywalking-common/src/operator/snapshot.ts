@@ -26,6 +26,7 @@ import type { FieldError } from '../api';
 import type { CustomObject, KubeObject } from './render';
 import { BACKUP_OF_LABEL, BACKUP_REQUESTED_BY_ANNOTATION, BACKUP_TARGET_ANNOTATION, BACKUP_MOUNT } from './backup';
 import { DEFAULT_STORAGE_CA_KEY, storageTlsOf } from './storageTls';
+import { isObject, jsonAnnotation, unknownKeys } from '../fields';
 
 export type SnapshotStorage = 'postgresql' | 'mysql' | 'tidb' | 'elasticsearch';
 
@@ -77,11 +78,7 @@ const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/;
 /** a snapshot's name is its Job's: a DNS-1123 label */
 const SNAPSHOT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-function unknownKeys(errors: FieldError[], path: string, o: Record<string, any>, keys: string[]) {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) errors.push({ path: `${path}.${k}`, message: `is not a known field (known: ${keys.join(', ')})` });
-}
 
 /** Whether `s` names a snapshot (its Job's name). */
 export const isSnapshotName = (s: unknown): s is string => typeof s === 'string' && SNAPSHOT_NAME.test(s);
@@ -138,16 +135,6 @@ export function validateSnapshot(errors: FieldError[], path: string, s: unknown,
   }
 }
 
-function jsonAnnotation<T>(cr: { metadata?: { annotations?: Record<string, string> } }, name: string): T | undefined {
-  const raw = cr.metadata?.annotations?.[name];
-  if (!raw) return undefined;
-  try {
-    const v = JSON.parse(raw);
-    return isObject(v) ? (v as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The snapshot spec recorded on an OAPServer. */
 export const snapshotOf = (cr: { metadata?: { annotations?: Record<string, string> } }) => jsonAnnotation<StorageSnapshot>(cr, SNAPSHOT_ANNOTATION);
