@@ -36,6 +36,7 @@ import {
   SERVING_VALIDITY_MS,
   tlsChecksum,
 } from './tlsPolicy';
+import { sweepOapServers } from './sweepOapServers';
 
 /** Field manager of the Secrets, Certificates and checksum annotations written here. */
 export const TLS_FIELD_MANAGER = 'skywalking-backstage-tls';
@@ -279,33 +280,7 @@ export class BackendTls {
    * does not stop the others.
    */
   async rotateAll(): Promise<{ backends: number; changed: string[]; errors: string[] }> {
-    const changed: string[] = [];
-    const errors: string[] = [];
-    let backends = 0;
-    for (const cluster of this.o.clusters.names()) {
-      const health = this.o.clusters.health(cluster);
-      if (!health.reachable && health.checkedAt !== undefined) continue;
-      let oaps: any[];
-      try {
-        const r: any = await this.c(cluster).custom.listClusterCustomObject({ group: SWCK_GROUP, version: SWCK_VERSION, plural: 'oapservers' });
-        oaps = r.items ?? [];
-      } catch (e: any) {
-        if (e?.code !== 404) errors.push(`cluster ${cluster}: ${e?.message ?? e}`);
-        continue;
-      }
-      for (const oap of oaps) {
-        if (!tlsOf(oap) && !oap.metadata?.annotations?.[TLS_CHECKSUM_ANNOTATION]) continue;
-        const ref = { cluster, namespace: oap.metadata.namespace, name: oap.metadata.name };
-        backends++;
-        try {
-          changed.push(...(await this.reconcile(ref)).map(c => `${cluster}/${ref.namespace}/${ref.name}: ${c}`));
-        } catch (e: any) {
-          errors.push(`${cluster}/${ref.namespace}/${ref.name}: ${e?.message ?? e}`);
-        }
-      }
-    }
-    for (const e of errors) this.o.logger.warn(`TLS rotation: ${e}`);
-    return { backends, changed, errors };
+    return sweepOapServers(this.o, 'TLS rotation', oap => Boolean(tlsOf(oap) || oap.metadata?.annotations?.[TLS_CHECKSUM_ANNOTATION]), ref => this.reconcile(ref));
   }
 
   /**

@@ -26,6 +26,7 @@ import {
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
+import { sweepOapServers } from './sweepOapServers';
 
 /** Field manager of the checksum annotation written here. */
 export const STORAGE_TLS_FIELD_MANAGER = 'skywalking-backstage-storage-tls';
@@ -156,32 +157,6 @@ export class StorageTls {
    * does not stop the others.
    */
   async reconcileAll(): Promise<{ backends: number; changed: string[]; errors: string[] }> {
-    const changed: string[] = [];
-    const errors: string[] = [];
-    let backends = 0;
-    for (const cluster of this.o.clusters.names()) {
-      const health = this.o.clusters.health(cluster);
-      if (!health.reachable && health.checkedAt !== undefined) continue;
-      let oaps: any[];
-      try {
-        const r: any = await this.c(cluster).custom.listClusterCustomObject({ group: SWCK_GROUP, version: SWCK_VERSION, plural: 'oapservers' });
-        oaps = r.items ?? [];
-      } catch (e: any) {
-        if (e?.code !== 404) errors.push(`cluster ${cluster}: ${e?.message ?? e}`);
-        continue;
-      }
-      for (const oap of oaps) {
-        if (!storageTlsOf(oap) && !oap.metadata?.annotations?.[STORAGE_CA_CHECKSUM_ANNOTATION]) continue;
-        const ref = { cluster, namespace: oap.metadata.namespace, name: oap.metadata.name };
-        backends++;
-        try {
-          changed.push(...(await this.reconcile(ref)).map(c => `${cluster}/${ref.namespace}/${ref.name}: ${c}`));
-        } catch (e: any) {
-          errors.push(`${cluster}/${ref.namespace}/${ref.name}: ${e?.message ?? e}`);
-        }
-      }
-    }
-    for (const e of errors) this.o.logger.warn(`Storage TLS: ${e}`);
-    return { backends, changed, errors };
+    return sweepOapServers(this.o, 'Storage TLS', oap => Boolean(storageTlsOf(oap) || oap.metadata?.annotations?.[STORAGE_CA_CHECKSUM_ANNOTATION]), ref => this.reconcile(ref));
   }
 }
