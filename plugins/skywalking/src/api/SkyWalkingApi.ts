@@ -18,11 +18,15 @@ export interface BackupHistory {
   items: BackupRun[];
   schedule?: string;
   target?: string;
+  /** banyandb: BanyanDB's backup tool; snapshot: the external storage's own tool (pg_dump, mysqldump, Elasticsearch snapshots) */
+  kind?: 'banyandb' | 'snapshot';
+  /** snapshot restores into this backend's database (Jobs), newest first; `backup` is the snapshot restored */
+  restores?: BackupRun[];
 }
 
 /** What POST /backends/:cluster/:namespace/:name/restore takes. */
 export interface RestoreInput {
-  /** the backup's time directory, e.g. 2026-11-30 */
+  /** the backup's time directory, e.g. 2026-11-30; for external storage the snapshot's name (its Job's) */
   backup: string;
   /** the backend the backup was taken of (default: the one restored into) */
   from?: BackendRef;
@@ -33,6 +37,8 @@ export interface RestoreInput {
 export interface RestoreResult extends WriteResult {
   created: boolean;
   restore: BanyanDBRestore;
+  /** a snapshot restore: the Job restoring it into the database */
+  job?: string;
 }
 
 /** Client of the skywalking backend plugin's REST API. */

@@ -19,6 +19,9 @@ import { skyWalkingApiRef } from '../../api';
 import { PhaseStatus } from '../StatusChip';
 import { BackupsSection } from './BackupsSection';
 
+/** Storage (the OAP's SW_STORAGE) with backups: BanyanDB's, or snapshots of external storage (mysql is also TiDB). */
+const BACKED_UP_STORAGE = ['banyandb', 'postgresql', 'mysql', 'elasticsearch'];
+
 /** Pods, conditions and events of one backend; refreshes while it is not Ready. */
 export const BackendDetailPanel = ({ backendRef }: { backendRef: BackendRef }) => {
   const api = useApi(skyWalkingApiRef);
@@ -78,9 +81,9 @@ export const BackendDetailPanel = ({ backendRef }: { backendRef: BackendRef }) =
           ]}
         />
       </Grid>
-      {value.storage === 'banyandb' && (
+      {BACKED_UP_STORAGE.includes(value.storage) && (
         <Grid item xs={12}>
-          <BackupsSection backendRef={backendRef} />
+          <BackupsSection backendRef={backendRef} paused={value.paused} storage={value.storage} />
         </Grid>
       )}
       <Grid item xs={12}>

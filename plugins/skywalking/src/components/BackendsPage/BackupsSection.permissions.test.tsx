@@ -30,4 +30,28 @@ describe('BackupsSection permissions', () => {
     // the backup permission is asked for this backend
     expect(authorize).toHaveBeenCalledWith(expect.objectContaining({ permission: expect.objectContaining({ name: 'skywalking.backend.backup' }), resourceRef: 'local/sw/demo' }));
   });
+
+  it('shows the snapshots and restores of external storage but neither "Take snapshot now" nor "Restore…" when the permissions are denied', async () => {
+    const api = {
+      listBackups: jest.fn(async () => ({
+        kind: 'snapshot',
+        items: [{ name: 'shop-snap-20261130030000', phase: 'Succeeded', backup: 'shop-snap-20261130030000', target: 'file:///backups/shop' }],
+        restores: [{ name: 'shop-restore-20261130100000', phase: 'Succeeded', backup: 'shop-snap-20261129030000', target: 'file:///backups/shop' }],
+        target: 'file:///backups/shop',
+      })),
+    } as unknown as SkyWalkingApi;
+    const permission = mockApis.permission({ authorize: AuthorizeResult.DENY });
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, api], [permissionApiRef, permission]]}>
+        <BackupsSection backendRef={{ cluster: 'local', namespace: 'sw', name: 'shop' }} storage="postgresql" paused />
+      </TestApiProvider>,
+    );
+    expect(await screen.findByText('Restores (1)')).toBeInTheDocument();
+    expect(screen.getByText('shop-snap-20261129030000')).toBeInTheDocument();
+    expect(screen.getByText('History (1)')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Take snapshot now' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Restore…' })).not.toBeInTheDocument();
+    // nothing to pause for without the permission to restore
+    expect(screen.queryByText(/to restore a snapshot/)).not.toBeInTheDocument();
+  });
 });

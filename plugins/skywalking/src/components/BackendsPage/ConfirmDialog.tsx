@@ -15,6 +15,8 @@ export interface ConfirmDialogProps {
   body: ReactNode;
   confirmLabel: string;
   danger?: boolean;
+  /** the confirm button is disabled (e.g. a precondition the body explains is not met) */
+  confirmDisabled?: boolean;
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }
@@ -44,7 +46,7 @@ export const ConfirmDialog = (props: ConfirmDialogProps) => {
           onClick={confirm}
           color={props.danger ? 'secondary' : 'primary'}
           variant="contained"
-          disabled={busy}
+          disabled={busy || props.confirmDisabled}
           startIcon={busy ? <CircularProgress size={16} /> : undefined}
         >
           {props.confirmLabel}
