@@ -100,6 +100,47 @@ describe('skywalking:backend:create', () => {
     expect(api.calls[1].body.spec.storage).toEqual({ type: 'elasticsearch', external: { address: 'es:9200', secretName: 'es-cred' } });
   });
 
+  it('asks for snapshots of external storage: dumps to a PVC for SQL, a registered repository for Elasticsearch, and only when a target is named', async () => {
+    const api = recordingApi(() => ({ status: 201, body: { applied: true, queued: false } }));
+    const action = createBackendCreateAction(await api.start());
+    const pg = { ...base, storage: 'postgresql', storageAddress: 'pg:5432', storageSecretName: 'pg-cred', oapReplicas: 1 };
+    const es = { ...base, storage: 'elasticsearch', storageAddress: 'es:9200', storageSecretName: 'es-cred', oapReplicas: 1 };
+    await action.handler(ctx({ ...pg, snapshotSchedule: '0 3 * * *', snapshotClaimName: 'skywalking-backups', snapshotKeep: 5 }));
+    await action.handler(ctx({ ...es, snapshotSchedule: '@daily', snapshotRepository: 'skywalking', storageCaSecretName: 'es-ca' }));
+    // on demand only: a target without a schedule
+    await action.handler(ctx({ ...pg, storage: 'mysql', storageAddress: 'mysql:3306', snapshotClaimName: 'skywalking-backups' }));
+    // empty form fields ask for nothing
+    await action.handler(ctx({ ...pg, snapshotSchedule: '', snapshotClaimName: '', snapshotRepository: '' }));
+    await api.stop();
+    expect(api.calls).toHaveLength(4);
+    expect(api.calls[0].body.spec.storage).toEqual({
+      type: 'postgresql',
+      external: { address: 'pg:5432', secretName: 'pg-cred', snapshot: { schedule: '0 3 * * *', target: { pvc: { claimName: 'skywalking-backups' } }, keep: 5 } },
+    });
+    expect(api.calls[1].body.spec.storage).toEqual({
+      type: 'elasticsearch',
+      external: { address: 'es:9200', secretName: 'es-cred', tls: { caSecretName: 'es-ca' }, snapshot: { schedule: '@daily', target: { repository: 'skywalking' } } },
+    });
+    expect(api.calls[2].body.spec.storage.external.snapshot).toEqual({ target: { pvc: { claimName: 'skywalking-backups' } } });
+    expect(api.calls[3].body.spec.storage).toEqual({ type: 'postgresql', external: { address: 'pg:5432', secretName: 'pg-cred' } });
+  });
+
+  it.each([
+    [{ storage: 'postgresql', snapshotSchedule: '@daily' }, /storage.external.snapshot.target.pvc: is required/],
+    [{ storage: 'postgresql', snapshotSchedule: 'every night', snapshotClaimName: 'skywalking-backups' }, /storage.external.snapshot.schedule: /],
+    [{ storage: 'postgresql', snapshotRepository: 'skywalking' }, /storage.external.snapshot.target.repository: is Elasticsearch's/],
+    [{ storage: 'elasticsearch', snapshotClaimName: 'skywalking-backups' }, /storage.external.snapshot.target.pvc: Elasticsearch writes snapshots to its own snapshot repository/],
+    [{ storage: 'elasticsearch', snapshotRepository: 'Not A Repo' }, /storage.external.snapshot.target.repository: "Not A Repo" is not a snapshot repository name/],
+    [{ storage: 'banyandb', snapshotClaimName: 'skywalking-backups' }, /are for external storage; BanyanDB backs up with its own backup tool/],
+  ])('refuses snapshot input %j before calling the API', async (input, message) => {
+    const api = recordingApi(() => ({ status: 201, body: { applied: true, queued: false } }));
+    const action = createBackendCreateAction(await api.start());
+    const external = input.storage === 'banyandb' ? {} : { storageAddress: 'db:5432', storageSecretName: 'db-cred' };
+    await expect(action.handler(ctx({ ...base, oapReplicas: 1, ...external, ...input }))).rejects.toThrow(message);
+    await api.stop();
+    expect(api.calls).toHaveLength(0);
+  });
+
   it.each([
     [{ oapReplicas: 1, roleSplit: true }, /oap.replicas: must be at least 2 with role split/],
     [{ oapReplicas: 3, nodeSelector: { zone: 'not a label value' } }, /oap.nodeSelector.zone: .*label value/],

@@ -66,6 +66,16 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
         storageSecretName: z => z.string().optional().describe('Secret holding external storage credentials'),
         storageCaSecretName: z =>
           z.string().optional().describe("Secret whose key ca.crt is the external storage server's CA (PEM): OAP connects with TLS and verifies the server"),
+        snapshotSchedule: z =>
+          z
+            .string()
+            .optional()
+            .describe('External storage snapshots: when, a five-field cron expression (e.g. "0 3 * * *") or @daily, @weekly, …; without it snapshots are taken on demand only'),
+        snapshotClaimName: z =>
+          z.string().optional().describe('External storage snapshots of PostgreSQL, MySQL or TiDB: the PersistentVolumeClaim in the namespace the dumps (pg_dump, mysqldump) go to'),
+        snapshotRepository: z =>
+          z.string().optional().describe('External storage snapshots of Elasticsearch: the snapshot repository registered in Elasticsearch (PUT _snapshot/<name>)'),
+        snapshotKeep: z => z.number().int().min(1).max(1000).optional().describe('External storage snapshots of PostgreSQL, MySQL or TiDB: dump files kept (default 10)'),
         oapReplicas: z => z.number().int().min(1).max(100).default(1).describe('OAP replicas (Receivers and Aggregators together when roleSplit is on)'),
         roleSplit: z =>
           z.boolean().default(false).describe('Split OAP into Receiver (agent data, L1 aggregation) and Aggregator (L2 aggregation, persistence) Deployments; needs at least 2 replicas'),
@@ -88,6 +98,21 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
       const i = ctx.input;
       const credentials = await ctx.getInitiatorCredentials();
       const nodeSelector = i.nodeSelector && Object.keys(i.nodeSelector).length ? { nodeSelector: i.nodeSelector } : {};
+      // storage.external.snapshot when a target is named (a schedule or keep alone is refused by the validation: no target)
+      const snapshotAsked = !!(i.snapshotSchedule || i.snapshotClaimName || i.snapshotRepository) || i.snapshotKeep !== undefined;
+      if (snapshotAsked && i.storage === 'banyandb') {
+        throw new Error('Invalid backend input: snapshotSchedule, snapshotClaimName, snapshotRepository and snapshotKeep are for external storage; BanyanDB backs up with its own backup tool');
+      }
+      const snapshot = snapshotAsked
+        ? {
+            ...(i.snapshotSchedule ? { schedule: i.snapshotSchedule } : {}),
+            target: {
+              ...(i.snapshotClaimName ? { pvc: { claimName: i.snapshotClaimName } } : {}),
+              ...(i.snapshotRepository ? { repository: i.snapshotRepository } : {}),
+            },
+            ...(i.snapshotKeep !== undefined ? { keep: i.snapshotKeep } : {}),
+          }
+        : undefined;
       const spec: Record<string, unknown> = {
         name: i.name,
         namespace: i.namespace,
@@ -109,6 +134,7 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
                   address: i.storageAddress,
                   secretName: i.storageSecretName,
                   ...(i.storageCaSecretName ? { tls: { caSecretName: i.storageCaSecretName } } : {}),
+                  ...(snapshot ? { snapshot } : {}),
                 },
               },
         owner: i.owner,
