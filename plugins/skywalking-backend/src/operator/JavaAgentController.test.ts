@@ -59,4 +59,13 @@ describe('JavaAgentController on the local control plane', () => {
     await new Promise(r => setTimeout(r, 1000));
     expect(ctl.writes).toBe(before);
   });
+
+  it('keeps the watched pods without managedFields (the API server sends them; nothing here reads them)', async () => {
+    const live = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: 'app=orders' });
+    expect(live.items.length).toBe(2);
+    expect(live.items.every(p => (p.metadata?.managedFields ?? []).length > 0)).toBe(true);
+    const cached = ctl.cachedPods(ns);
+    expect(cached.map(p => p.metadata.name).sort()).toEqual(live.items.map(p => p.metadata!.name).sort());
+    expect(cached.filter(p => p.metadata.managedFields !== undefined)).toEqual([]);
+  });
 });
