@@ -225,7 +225,7 @@ describe('BanyanDB backup and restore on the local control plane', () => {
     expect(sts.spec!.template.spec!.containers.map(c => c.name)).toEqual(['banyandb', 'backup']);
   });
 
-  it('refuses an on-demand backup of a BanyanDB without a volume, and of external storage', async () => {
+  it('refuses an on-demand backup of a BanyanDB without a volume, and a snapshot of external storage without a target', async () => {
     await eventually('plain backend created', async () =>
       (await backends.create({ name: 'plain', namespace: ns, cluster: CLUSTER, version: '10.2.0', ui: { enabled: false } }, 'user:default/tester')).applied,
     );
@@ -235,6 +235,10 @@ describe('BanyanDB backup and restore on the local control plane', () => {
       { name: 'pg', namespace: ns, cluster: CLUSTER, version: '10.2.0', ui: { enabled: false }, storage: { type: 'postgresql', external: { address: 'pg:5432', secretName: 'pg' } } },
       'user:default/tester',
     );
-    await expect(backups.listBackups(ref('pg'))).rejects.toThrow(/external storage: it keeps its own backups/);
+    // external storage has snapshots (snapshot.test.ts): none recorded here, so none listed and none started without a target
+    await expect(backups.listBackups(ref('pg'))).resolves.toEqual({ kind: 'snapshot', items: [], restores: [] });
+    await expect(backups.startBackup(ref('pg'), {}, 'user:default/tester')).rejects.toMatchObject({
+      fields: [{ path: 'target', message: expect.stringContaining('records no snapshot target (storage.external.snapshot.target)') }],
+    });
   });
 });
