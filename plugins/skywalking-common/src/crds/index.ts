@@ -1,4 +1,0 @@
-export * from './constants';
-export * from './types';
-export * from './schemas';
-export * from './crds';
