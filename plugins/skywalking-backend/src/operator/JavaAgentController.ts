@@ -58,7 +58,7 @@ export class JavaAgentController {
   }
 
   /** The injected pods the watch holds (for tests and the memory bench). */
-  cachedPods(namespace?: string): any[] {
+  cachedPods(namespace?: string): readonly any[] {
     return this.informer?.list(namespace) ?? [];
   }
 
