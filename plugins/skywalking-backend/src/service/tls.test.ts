@@ -275,6 +275,18 @@ describe('TLS of a backend on the local control plane', () => {
       'agent.skywalking.apache.org/collector.backend_service': `demo-oap.${ns}:11800`,
     });
     expect(cart.spec!.template.metadata!.labels).toMatchObject({ 'swck-java-agent-injected': 'true' });
+
+    // tracing off: the CA ConfigMap stays while a workload of the namespace still names it, and goes with the last
+    const cmExists = () =>
+      core()
+        .readNamespacedConfigMap({ name: `skywalking-ca-${ns}-demo`, namespace: wns })
+        .then(() => true)
+        .catch((e: any) => (e?.code === 404 ? false : Promise.reject(e)));
+    await tracing('patch').setTracing({ entityRef: `component:default/shop`, enabled: false }, 'user:default/alice', credentials);
+    expect(await cmExists()).toBe(true);
+    const off = await tracing('webhook').setTracing({ entityRef: `component:default/cart`, enabled: false }, 'user:default/alice', credentials);
+    expect(await cmExists()).toBe(false);
+    expect(JSON.stringify(off)).toContain(`ConfigMap/skywalking-ca-${ns}-demo`);
   });
 
   it('rotation replaces a short-lived certificate, and the pods roll by the changed checksum', async () => {

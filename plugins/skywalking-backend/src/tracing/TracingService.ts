@@ -396,6 +396,7 @@ export class TracingService implements TracingOperations {
       for (const ns of namespaces) {
         try {
           if (await this.releaseNamespaceLabel(kube, ns)) out.changed.push(`${cluster}/${ns}`);
+          for (const cm of await this.releaseCaConfigMaps(kube!, ns)) out.changed.push(`${cluster}/${ns}/ConfigMap/${cm}`);
         } catch (e) {
           out.workloadErrors.push({ workload: `${cluster}/${ns}`, error: errorMessage(e) });
         }
@@ -550,6 +551,26 @@ export class TracingService implements TracingOperations {
     await kube.applyNamespace(namespace, undefined);
     const after = await kube.readNamespace(namespace);
     return after.labels[NAMESPACE_INJECT_LABEL] !== ns.labels[NAMESPACE_INJECT_LABEL];
+  }
+
+  /**
+   * Deletes the agent CA ConfigMaps of a namespace that no workload there
+   * names any more (webhook mode: the pod template's CA annotation; patch
+   * mode: a ConfigMap volume), so turning tracing off leaves nothing behind.
+   */
+  private async releaseCaConfigMaps(kube: Kube, namespace: string): Promise<string[]> {
+    const ours = await kube.listCaConfigMaps(namespace);
+    if (!ours.length) return [];
+    const used = new Set<string>();
+    for (const w of await kube.listWorkloads('', namespace)) {
+      const t = w.spec.template;
+      const named = t.metadata?.annotations?.[AGENT_CA_CONFIGMAP_ANNOTATION];
+      if (named) used.add(named);
+      for (const v of t.spec?.volumes ?? []) if (v.configMap?.name) used.add(v.configMap.name);
+    }
+    const unused = ours.filter(n => !used.has(n));
+    for (const n of unused) await kube.deleteConfigMap(namespace, n);
+    return unused;
   }
 
   // ------------------------------------------------------------------ status

@@ -208,6 +208,18 @@ export class Kube {
     await this.core.patchNamespacedConfigMap({ name, namespace, body, fieldManager: TRACING_FIELD_MANAGER, force: true }, opts);
   }
 
+  /** The agent CA ConfigMaps this plugin wrote into a namespace (applyCaConfigMap). */
+  async listCaConfigMaps(namespace: string): Promise<string[]> {
+    const list = await this.core.listNamespacedConfigMap({ namespace, labelSelector: 'app.kubernetes.io/managed-by=skywalking-backstage,app.kubernetes.io/component=agent-ca' });
+    return list.items.map(c => c.metadata!.name!);
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    await this.core.deleteNamespacedConfigMap({ namespace, name }).catch((e: any) => {
+      if (e?.code !== 404) throw e;
+    });
+  }
+
   /** The running pods of a workload (owner references, not just the selector); terminating and finished pods left out. */
   async workloadPods(w: PlainWorkload): Promise<K8s.V1Pod[]> {
     const namespace = w.metadata.namespace;
