@@ -195,43 +195,44 @@ export function storageConnectionOf(oap: CustomObject): StorageConnection | unde
  * in the Job and, in the tests, against a real PostgreSQL on this machine.
  * SNAPSHOT_NAME is the Job's name, so the history (Jobs) names the files.
  */
-const PG_DUMP = `set -eu
+/** A dump to `<dir>/<backend>/<job>.<ext>` (via a .partial file, so a failed dump is never a snapshot), keeping the newest SNAPSHOT_KEEP. */
+const dumpScript = (tool: string, ext: string, command: string) => `set -eu
 dir="$SNAPSHOT_DIR/$SNAPSHOT_BACKEND"
-out="$dir/$SNAPSHOT_NAME.dump"
+out="$dir/$SNAPSHOT_NAME.${ext}"
 mkdir -p "$dir"
-echo "pg_dump of database $DB_NAME at $DB_HOST:$DB_PORT to $out"
-PGPASSWORD="\${SW_DATA_SOURCE_PASSWORD:-}" pg_dump --host="$DB_HOST" --port="$DB_PORT" --username="$SW_DATA_SOURCE_USER" --dbname="$DB_NAME" --format=custom --no-owner --no-privileges --file="$out.partial"
+echo "${tool} of database $DB_NAME at $DB_HOST:$DB_PORT to $out"
+${command}
 mv "$out.partial" "$out"
-ls -1t "$dir"/*.dump | tail -n +$((SNAPSHOT_KEEP + 1)) | while read -r old; do echo "removing old snapshot $old"; rm -f "$old"; done
+ls -1t "$dir"/*.${ext} | tail -n +$((SNAPSHOT_KEEP + 1)) | while read -r old; do echo "removing old snapshot $old"; rm -f "$old"; done
 echo "snapshot $SNAPSHOT_NAME written: $(wc -c < "$out") bytes"
 `;
 
-const PG_RESTORE = `set -eu
-in="$SNAPSHOT_DIR/$SNAPSHOT_BACKEND/$SNAPSHOT_NAME.dump"
+/** A restore of `<dir>/<backend>/<name>.<ext>`; exit 2 naming the snapshot when it is not there. */
+const restoreScript = (tool: string, ext: string, command: string) => `set -eu
+in="$SNAPSHOT_DIR/$SNAPSHOT_BACKEND/$SNAPSHOT_NAME.${ext}"
 [ -f "$in" ] || { echo "no snapshot $SNAPSHOT_NAME: $in does not exist" >&2; exit 2; }
-echo "pg_restore of $in into database $DB_NAME at $DB_HOST:$DB_PORT"
-PGPASSWORD="\${SW_DATA_SOURCE_PASSWORD:-}" pg_restore --host="$DB_HOST" --port="$DB_PORT" --username="$SW_DATA_SOURCE_USER" --dbname="$DB_NAME" --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error "$in"
+echo "${tool} of $in into database $DB_NAME at $DB_HOST:$DB_PORT"
+${command}
 echo "snapshot $SNAPSHOT_NAME restored"
 `;
 
-const MYSQL_DUMP = `set -eu
-dir="$SNAPSHOT_DIR/$SNAPSHOT_BACKEND"
-out="$dir/$SNAPSHOT_NAME.sql"
-mkdir -p "$dir"
-echo "mysqldump of database $DB_NAME at $DB_HOST:$DB_PORT to $out"
-MYSQL_PWD="\${SW_DATA_SOURCE_PASSWORD:-}" mysqldump --host="$DB_HOST" --port="$DB_PORT" --user="$SW_DATA_SOURCE_USER" --protocol=TCP \${DB_SSL_CA:+--ssl-mode=VERIFY_IDENTITY "--ssl-ca=$DB_SSL_CA"} --single-transaction --skip-lock-tables --no-tablespaces --column-statistics=0 --set-gtid-purged=OFF --result-file="$out.partial" "$DB_NAME"
-mv "$out.partial" "$out"
-ls -1t "$dir"/*.sql | tail -n +$((SNAPSHOT_KEEP + 1)) | while read -r old; do echo "removing old snapshot $old"; rm -f "$old"; done
-echo "snapshot $SNAPSHOT_NAME written: $(wc -c < "$out") bytes"
-`;
+const PG_CONNECT = 'PGPASSWORD="${SW_DATA_SOURCE_PASSWORD:-}" %s --host="$DB_HOST" --port="$DB_PORT" --username="$SW_DATA_SOURCE_USER" --dbname="$DB_NAME"';
+const MYSQL_CONNECT =
+  'MYSQL_PWD="${SW_DATA_SOURCE_PASSWORD:-}" %s --host="$DB_HOST" --port="$DB_PORT" --user="$SW_DATA_SOURCE_USER" --protocol=TCP ${DB_SSL_CA:+--ssl-mode=VERIFY_IDENTITY "--ssl-ca=$DB_SSL_CA"}';
+const connect = (template: string, tool: string) => template.replace('%s', tool);
 
-const MYSQL_RESTORE = `set -eu
-in="$SNAPSHOT_DIR/$SNAPSHOT_BACKEND/$SNAPSHOT_NAME.sql"
-[ -f "$in" ] || { echo "no snapshot $SNAPSHOT_NAME: $in does not exist" >&2; exit 2; }
-echo "restoring $in into database $DB_NAME at $DB_HOST:$DB_PORT"
-MYSQL_PWD="\${SW_DATA_SOURCE_PASSWORD:-}" mysql --host="$DB_HOST" --port="$DB_PORT" --user="$SW_DATA_SOURCE_USER" --protocol=TCP \${DB_SSL_CA:+--ssl-mode=VERIFY_IDENTITY "--ssl-ca=$DB_SSL_CA"} "$DB_NAME" < "$in"
-echo "snapshot $SNAPSHOT_NAME restored"
-`;
+const PG_DUMP = dumpScript('pg_dump', 'dump', `${connect(PG_CONNECT, 'pg_dump')} --format=custom --no-owner --no-privileges --file="$out.partial"`);
+const PG_RESTORE = restoreScript(
+  'pg_restore',
+  'dump',
+  `${connect(PG_CONNECT, 'pg_restore')} --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error "$in"`,
+);
+const MYSQL_DUMP = dumpScript(
+  'mysqldump',
+  'sql',
+  `${connect(MYSQL_CONNECT, 'mysqldump')} --single-transaction --skip-lock-tables --no-tablespaces --column-statistics=0 --set-gtid-purged=OFF --result-file="$out.partial" "$DB_NAME"`,
+);
+const MYSQL_RESTORE = restoreScript('mysql', 'sql', `${connect(MYSQL_CONNECT, 'mysql')} "$DB_NAME" < "$in"`);
 
 const ES_SNAPSHOT = `set -eu
 url="$ES_PROTOCOL://$DB_HOST:$DB_PORT/_snapshot/$ES_REPOSITORY/$SNAPSHOT_NAME?wait_for_completion=true"
