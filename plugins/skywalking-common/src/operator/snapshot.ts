@@ -55,6 +55,8 @@ export const STORAGE_TYPE_ANNOTATION = 'skywalking-backstage.io/storage-type';
 /** On snapshot Jobs and their pods (with backup-of): which snapshot tool. */
 export const SNAPSHOT_COMPONENT = 'storage-snapshot';
 export const SNAPSHOT_RESTORE_COMPONENT = 'storage-restore';
+/** On restore Jobs: `<backend>/<snapshot>` restored. */
+export const RESTORE_SNAPSHOT_ANNOTATION = 'skywalking-backstage.io/restore-snapshot';
 /** On restore Jobs: the backend restored (they are not backups, so not backup-of). */
 export const RESTORE_OF_LABEL = 'skywalking-backstage.io/restore-of';
 export const SNAPSHOT_CONTAINER = 'snapshot';
@@ -381,12 +383,8 @@ export function renderSnapshotCronJob(oap: CustomObject, managedLabels: Record<s
   };
 }
 
-/** A Job taking one snapshot now (the CronJob's template), owned by the OAPServer. */
-export function renderSnapshotJob(oap: CustomObject, s: StorageSnapshot, opts: { jobName: string; requestedBy?: string }): KubeObject {
-  const c = storageConnectionOf(oap);
-  if (!c) throw new Error(`${oap.metadata.name} has no external storage the portal can snapshot`);
-  const name = oap.metadata.name;
-  const labels = snapshotLabels(name);
+/** A Job of the OAPServer (owned by it, so it goes with the backend), with who asked for it. */
+function ownedJob(oap: CustomObject, opts: { jobName: string; requestedBy?: string }, labels: Record<string, string>, annotations: Record<string, string>, spec: any): KubeObject {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -394,14 +392,19 @@ export function renderSnapshotJob(oap: CustomObject, s: StorageSnapshot, opts: {
       name: opts.jobName,
       namespace: oap.metadata.namespace,
       labels,
-      annotations: {
-        [BACKUP_TARGET_ANNOTATION]: snapshotDestinationOf(s, c, name),
-        ...(opts.requestedBy ? { [BACKUP_REQUESTED_BY_ANNOTATION]: opts.requestedBy } : {}),
-      },
+      annotations: { ...annotations, ...(opts.requestedBy ? { [BACKUP_REQUESTED_BY_ANNOTATION]: opts.requestedBy } : {}) },
       ownerReferences: ownerRef(oap),
     },
-    spec: snapshotJobSpec(oap, s, labels),
+    spec,
   };
+}
+
+/** A Job taking one snapshot now (the CronJob's template), owned by the OAPServer. */
+export function renderSnapshotJob(oap: CustomObject, s: StorageSnapshot, opts: { jobName: string; requestedBy?: string }): KubeObject {
+  const c = storageConnectionOf(oap);
+  if (!c) throw new Error(`${oap.metadata.name} has no external storage the portal can snapshot`);
+  const labels = snapshotLabels(oap.metadata.name);
+  return ownedJob(oap, opts, labels, { [BACKUP_TARGET_ANNOTATION]: snapshotDestinationOf(s, c, oap.metadata.name) }, snapshotJobSpec(oap, s, labels));
 }
 
 /**
@@ -420,20 +423,6 @@ export function renderSnapshotRestoreJob(
   if (opts.from && opts.from !== name) {
     for (const e of template.spec.containers[0].env) if (e.name === 'SNAPSHOT_BACKEND') e.value = opts.from;
   }
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: opts.jobName,
-      namespace: oap.metadata.namespace,
-      labels,
-      annotations: {
-        'skywalking-backstage.io/restore-snapshot': `${opts.from ?? name}/${opts.snapshot}`,
-        ...(opts.requestedBy ? { [BACKUP_REQUESTED_BY_ANNOTATION]: opts.requestedBy } : {}),
-      },
-      ownerReferences: ownerRef(oap),
-    },
-    // a failed restore is not retried blindly: the database may be half restored (single transaction for PostgreSQL)
-    spec: { backoffLimit: 0, activeDeadlineSeconds: 6 * 3600, template },
-  };
+  // a failed restore is not retried blindly: the database may be half restored (single transaction for PostgreSQL)
+  return ownedJob(oap, opts, labels, { [RESTORE_SNAPSHOT_ANNOTATION]: `${opts.from ?? name}/${opts.snapshot}` }, { backoffLimit: 0, activeDeadlineSeconds: 6 * 3600, template });
 }
