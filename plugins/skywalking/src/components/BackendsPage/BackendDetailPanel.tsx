@@ -9,6 +9,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { Grid } from '@material-ui/core';
 import {
   BackendRef,
+  BackendSummary,
   EventSummary,
   PodSummary,
   StatusCondition,
@@ -22,12 +23,17 @@ import { BackupsSection } from './BackupsSection';
 /** Storage (the OAP's SW_STORAGE) with backups: BanyanDB's, or snapshots of external storage (mysql is also TiDB). */
 const BACKED_UP_STORAGE = ['banyandb', 'postgresql', 'mysql', 'elasticsearch'];
 
-/** Pods, conditions and events of one backend; refreshes while it is not Ready. */
-export const BackendDetailPanel = ({ backendRef }: { backendRef: BackendRef }) => {
+/**
+ * Pods, conditions and events of one backend; refreshes while it is not
+ * Ready, and when the backends list shows it changed (`listed`: e.g. paused
+ * or scaled from the table's actions while the panel is open).
+ */
+export const BackendDetailPanel = ({ backendRef, listed }: { backendRef: BackendRef; listed?: BackendSummary }) => {
   const api = useApi(skyWalkingApiRef);
+  const listedState = listed && [listed.phase, listed.paused, listed.version, listed.oap.desired, listed.oap.ready].join('/');
   const { value, loading, error, retry } = useAsyncRetry(
     () => api.getBackend(backendRef),
-    [api, backendRef.cluster, backendRef.namespace, backendRef.name],
+    [api, backendRef.cluster, backendRef.namespace, backendRef.name, listedState],
   );
   useInterval(retry, value && value.phase === 'Ready' ? null : 5000);
 

@@ -93,6 +93,32 @@ describe('BackendsPage', () => {
     expect(within(dialog).getByText(/OAP is autoscaled \(2 to 6\): change oap.autoscaling instead/)).toBeInTheDocument();
   });
 
+  it('refreshes the open panel when the table shows the backend paused', async () => {
+    let paused = false;
+    const summary = () => (paused ? { ...backend, phase: 'Paused', paused: true, oap: { desired: 0, ready: 0 } } : backend);
+    const api = apiWith({
+      listBackends: jest.fn(async () => [summary()]),
+      getBackend: jest.fn(async () => ({ ...summary(), pods: [], events: [], spec: {} })),
+      listBackups: jest.fn(async () => ({ items: [] })),
+      pauseBackend: jest.fn(async () => {
+        paused = true;
+        return { applied: true, queued: false };
+      }),
+    } as Partial<SkyWalkingApi>);
+    await renderInTestApp(
+      <TestApiProvider apis={[[skyWalkingApiRef, api], [permissionApiRef, mockApis.permission()]]}>
+        <BackendsPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByTestId('backend-demo'));
+    expect(await screen.findByText('2/2 ready')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
+    // the panel (Ready: no polling of its own) follows the list
+    expect(await screen.findByText('0/0 ready')).toBeInTheDocument();
+    expect(api.getBackend).toHaveBeenCalledTimes(2);
+  });
+
   it('shows the API error instead of an empty table', async () => {
     const api = apiWith({ listBackends: jest.fn(async () => { throw new Error('cluster local unreachable: connect ECONNREFUSED'); }) });
     await renderInTestApp(

@@ -98,7 +98,7 @@ export const BackendsPage = () => {
         )}
         {selected && (
           <Box mt={3} key={key(selected)}>
-            <BackendDetailPanel backendRef={selected} />
+            <BackendDetailPanel backendRef={selected} listed={backends.value?.find(b => key(b) === key(selected))} />
           </Box>
         )}
       </Content>
