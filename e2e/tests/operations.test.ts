@@ -1,13 +1,16 @@
+import { expect, test } from '@playwright/test';
 import {
-  APIRequestContext,
-  expect,
-  Locator,
-  Page,
-  test,
-} from '@playwright/test';
-import fs from 'node:fs';
-import path from 'node:path';
-import { openAsGuest } from './signIn';
+  backendsTable,
+  cell,
+  createBackend,
+  dialog,
+  guestToken,
+  openBackends,
+  paperOf,
+  prepareVolumes,
+  row,
+  shot,
+} from './backends';
 
 /*
  * The README's operations guide, driven in the browser on the demo portal:
@@ -18,124 +21,10 @@ import { openAsGuest } from './signIn';
  * (`npm run screenshots`).
  */
 
-const docsShots = path.resolve(__dirname, '../../docs/screenshots');
 const NS = 'skywalking';
 const CLUSTER = 'local';
 const BACKUP_CLAIM = 'skywalking-backups';
 let name = 'shop-tracing';
-
-/** Screenshot of an element, or of the page clipped to the box around several elements. */
-async function shot(
-  target: Locator | { page: Page; around: Locator[] },
-  step: string,
-) {
-  const file = `operations-${step}.png`;
-  const paths = [test.info().outputPath(file)];
-  if (process.env.SWB_UPDATE_SCREENSHOTS === '1')
-    paths.push(path.join(docsShots, file));
-  let clip: { x: number; y: number; width: number; height: number } | undefined;
-  if ('around' in target) {
-    await target.around[0].scrollIntoViewIfNeeded();
-    const boxes = await Promise.all(
-      target.around.map(async l => (await l.boundingBox())!),
-    );
-    const x = Math.min(...boxes.map(b => b.x));
-    const y = Math.min(...boxes.map(b => b.y));
-    clip = {
-      x,
-      y,
-      width: Math.max(...boxes.map(b => b.x + b.width)) - x,
-      height: Math.max(...boxes.map(b => b.y + b.height)) - y,
-    };
-  }
-  for (const p of paths) {
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    const options = {
-      path: p,
-      animations: 'disabled' as const,
-      caret: 'hide' as const,
-    };
-    await ('around' in target
-      ? target.page.screenshot({ ...options, clip })
-      : target.screenshot(options));
-  }
-}
-
-async function guestToken(request: APIRequestContext) {
-  const res = await request.get('/api/auth/guest/refresh');
-  expect(res.ok()).toBe(true);
-  return (await res.json()).backstageIdentity.token as string;
-}
-
-/** Namespace, the backup target PVC and volumes bound in advance to the claims (the local cluster has no provisioner). */
-async function prepareVolumes(claims: string[]) {
-  const kubeconfig = process.env.SWB_TEST_KUBECONFIG;
-  if (!kubeconfig)
-    throw new Error(
-      'SWB_TEST_KUBECONFIG is not set: run through `npm test -- e2e`',
-    );
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const exists = (e: any) => e?.code === 409;
-  await core.createNamespace({ body: { metadata: { name: NS } } }).catch(e => {
-    if (!exists(e)) throw e;
-  });
-  for (const claim of [...claims, BACKUP_CLAIM]) {
-    await core
-      .createPersistentVolume({
-        body: {
-          metadata: { name: `${NS}-${claim}` },
-          spec: {
-            capacity: { storage: '1Gi' },
-            accessModes: ['ReadWriteOnce'],
-            persistentVolumeReclaimPolicy: 'Retain',
-            storageClassName: '',
-            hostPath: { path: `/tmp/${NS}/${claim}` },
-            claimRef: { namespace: NS, name: claim },
-          },
-        },
-      })
-      .catch(e => {
-        if (!exists(e)) throw e;
-      });
-  }
-  await core
-    .createNamespacedPersistentVolumeClaim({
-      namespace: NS,
-      body: {
-        metadata: { name: BACKUP_CLAIM },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: '',
-          resources: { requests: { storage: '1Gi' } },
-        },
-      },
-    })
-    .catch(e => {
-      if (!exists(e)) throw e;
-    });
-}
-
-const row = (page: Page, backend: string) =>
-  page.getByRole('row').filter({ has: page.getByTestId(`backend-${backend}`) });
-// columns of the backends table: Name, Cluster, Namespace, Status, Version, OAP, UI, Storage, Owner, Actions
-const cell = (page: Page, backend: string, column: number) =>
-  row(page, backend).getByRole('cell').nth(column);
-// the Paper around a card or table (the app's class names carry a prefix and a counter)
-const paperOf = (inner: Locator) =>
-  inner.locator('xpath=ancestor::div[contains(@class, "Paper-root")][1]');
-const backendsTable = (page: Page) =>
-  paperOf(page.getByRole('heading', { name: /^Backends \(\d+\)$/ }));
-const dialog = (page: Page) => page.getByRole('dialog');
-
-async function openBackends(page: Page) {
-  await openAsGuest(page, '/skywalking');
-  await expect(
-    page.getByRole('heading', { name: 'SkyWalking backends' }),
-  ).toBeVisible();
-}
 
 test.describe.configure({ mode: 'serial' });
 // wide enough that the backends table does not wrap its cells
@@ -143,28 +32,16 @@ test.use({ viewport: { width: 1600, height: 1000 } });
 
 test.beforeAll(async ({ request }) => {
   test.setTimeout(120_000);
-  const token = await guestToken(request);
-  const headers = { Authorization: `Bearer ${token}` };
-  // a cluster left running by an earlier run may hold the name already
-  if (
-    (
-      await request.get(`/api/skywalking/backends/${CLUSTER}/${NS}/${name}`, {
-        headers,
-      })
-    ).ok()
-  ) {
-    name = `ops-${Date.now().toString(36)}`;
-  }
-  await prepareVolumes([
-    `data-${name}-banyandb-0`,
-    `data-${name}-restored-banyandb-0`,
-  ]);
-  const res = await request.post('/api/skywalking/backends', {
-    headers,
-    data: {
-      name,
-      namespace: NS,
-      cluster: CLUSTER,
+  name = await createBackend(
+    request,
+    { cluster: CLUSTER, namespace: NS, name, prefix: 'ops' },
+    n =>
+      prepareVolumes(
+        NS,
+        [`data-${n}-banyandb-0`, `data-${n}-restored-banyandb-0`, BACKUP_CLAIM],
+        [BACKUP_CLAIM],
+      ),
+    {
       version: '10.2.0',
       owner: 'group:default/guests',
       storage: {
@@ -179,8 +56,7 @@ test.beforeAll(async ({ request }) => {
         },
       },
     },
-  });
-  expect(res.status(), await res.text()).toBe(201);
+  );
 });
 
 test('scale: the OAP replicas of a backend go from 1 to 2', async ({
