@@ -90,12 +90,30 @@ describe('snapshots of external storage on the local control plane', () => {
     );
     const detail = await backends.get(ref('pgdemo'));
     expect(detail.spec.snapshot).toEqual(snapshot);
+
+    // steady: reconciling again writes nothing (the rendered CronJob matches what the API server keeps)
+    const ce = engine.engine(CLUSTER)!;
+    await eventually('pgdemo Ready', async () => (await backends.get(ref('pgdemo'))).phase === 'Ready', 90_000);
+    await eventually(
+      'settled',
+      async () => {
+        await ce.idle(30_000);
+        return ce.queueDepth === 0;
+      },
+      60_000,
+    );
+    await new Promise(r => setTimeout(r, 2000));
+    await ce.idle(30_000);
+    const before = ce.writes;
+    ce.enqueue(`OAPServer/${ns}/pgdemo`);
+    await ce.idle(30_000);
+    expect(ce.writes - before).toBe(0);
   });
 
   it('heals a deleted CronJob', async () => {
     const before = await batch().readNamespacedCronJob({ namespace: ns, name: 'pgdemo-snapshot' });
     await batch().deleteNamespacedCronJob({ namespace: ns, name: 'pgdemo-snapshot' });
-    await eventually(
+    const healed = await eventually(
       'CronJob recreated',
       async () => {
         const now = await batch()
@@ -105,6 +123,8 @@ describe('snapshots of external storage on the local control plane', () => {
       },
       60_000,
     );
+    expect(healed.metadata!.ownerReferences![0]).toMatchObject({ kind: 'OAPServer', name: 'pgdemo' });
+    expect(healed.spec!.schedule).toBe('0 3 * * *');
   });
 
   it('takes a snapshot on demand: a Job from the same template, Complete, listed as Succeeded under its name', async () => {
