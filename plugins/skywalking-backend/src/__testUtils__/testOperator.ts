@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { ensureSwckCrds } from '../clusters/crds';
@@ -8,6 +9,37 @@ import { MemoryOutbox, quietLogger } from '../service/testOutbox';
 
 /** The cluster name the test operator knows the shared test cluster by. */
 export const TEST_CLUSTER = 'local';
+
+/** The Lease of test engines: short, so leadership settles and moves fast. */
+export const TEST_LEASE_SECONDS = 3;
+export const TEST_RENEW_MS = 500;
+
+/**
+ * One of several OperatorEngines competing for a test namespace's Lease (the
+ * election and failure tests): short Lease, fast health checks with a short
+ * backoff, writes kept in the outbox drained by `drainOutbox`. Not started.
+ */
+export function newTestEngine(o: {
+  registry: ClusterRegistry;
+  ns: string;
+  identity: string;
+  logger: LoggerService;
+  drainOutbox: (cluster: string) => Promise<number>;
+}): OperatorEngine {
+  return new OperatorEngine({
+    clusters: o.registry,
+    logger: o.logger,
+    identity: o.identity,
+    namespace: o.ns,
+    leaseNamespace: o.ns,
+    leaseDurationSeconds: TEST_LEASE_SECONDS,
+    renewIntervalMs: TEST_RENEW_MS,
+    healthIntervalMs: 500,
+    healthMinBackoffMs: 200,
+    healthMaxBackoffMs: 1000,
+    drainOutbox: o.drainOutbox,
+  });
+}
 
 /** For tests: a BackendService and a leading OperatorEngine on a namespace of the shared test cluster. */
 export interface TestOperator {
@@ -42,8 +74,8 @@ export async function startTestOperator(namespacePrefix: string): Promise<TestOp
     logger: quietLogger,
     namespace: ns,
     leaseNamespace: ns,
-    leaseDurationSeconds: 3,
-    renewIntervalMs: 500,
+    leaseDurationSeconds: TEST_LEASE_SECONDS,
+    renewIntervalMs: TEST_RENEW_MS,
     healthIntervalMs: 500,
   });
   await engine.start();

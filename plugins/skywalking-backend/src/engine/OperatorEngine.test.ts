@@ -7,14 +7,15 @@ import { BackendService } from '../service/BackendService';
 import { MemoryOutbox } from '../service/testOutbox';
 import { ReconcileRecord } from './ClusterEngine';
 import { OperatorEngine } from './OperatorEngine';
+import { newTestEngine, TEST_LEASE_SECONDS, TEST_RENEW_MS } from '../__testUtils__/testOperator';
 
 jest.setTimeout(240_000);
 
 const logger: any = { info: () => {}, warn: () => {}, debug: () => {}, error: () => {}, child: () => logger };
 const GROUP = 'operator.skywalking.apache.org';
 const CLUSTER = 'local';
-const LEASE_SECONDS = 3;
-const RENEW_MS = 500;
+const LEASE_SECONDS = TEST_LEASE_SECONDS;
+const RENEW_MS = TEST_RENEW_MS;
 
 /** A loopback TCP proxy in front of the API server that the test can close and reopen on the same port. */
 class Tunnel {
@@ -60,19 +61,7 @@ const reconciles: ReconcileRecord[] = [];
 const writes: string[] = [];
 
 function newEngine(identity: string) {
-  const e = new OperatorEngine({
-    clusters: registry,
-    logger,
-    identity,
-    namespace: ns,
-    leaseNamespace: ns,
-    leaseDurationSeconds: LEASE_SECONDS,
-    renewIntervalMs: RENEW_MS,
-    healthIntervalMs: 500,
-    healthMinBackoffMs: 200,
-    healthMaxBackoffMs: 1000,
-    drainOutbox: c => backends.drainOutbox(c),
-  });
+  const e = newTestEngine({ registry, ns, identity, logger, drainOutbox: c => backends.drainOutbox(c) });
   e.onReconcile(r => reconciles.push(r));
   engines.push(e);
   return e;

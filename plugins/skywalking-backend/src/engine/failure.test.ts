@@ -6,6 +6,7 @@ import { BackendService } from '../service/BackendService';
 import { MemoryOutbox } from '../service/testOutbox';
 import { ReconcileRecord } from './ClusterEngine';
 import { OperatorEngine } from './OperatorEngine';
+import { newTestEngine, TEST_LEASE_SECONDS, TEST_RENEW_MS } from '../__testUtils__/testOperator';
 
 /*
  * Failure tests of the reconcile engine on a real control plane: children and
@@ -38,8 +39,8 @@ jest.setTimeout(120_000);
 const logger: any = { info: () => {}, warn: () => {}, debug: () => {}, error: () => {}, child: () => logger };
 const GROUP = 'operator.skywalking.apache.org';
 const CLUSTER = 'local';
-const LEASE_SECONDS = 3;
-const RENEW_MS = 500;
+const LEASE_SECONDS = TEST_LEASE_SECONDS;
+const RENEW_MS = TEST_RENEW_MS;
 /** how long the API server stays down */
 const OUTAGE_MS = 8000;
 const ACTOR = 'user:default/tester';
@@ -59,19 +60,7 @@ let leader: OperatorEngine;
 const reconciles: (ReconcileRecord & { by: string })[] = [];
 
 function newEngine(identity: string) {
-  const e = new OperatorEngine({
-    clusters: registry,
-    logger,
-    identity,
-    namespace: ns,
-    leaseNamespace: ns,
-    leaseDurationSeconds: LEASE_SECONDS,
-    renewIntervalMs: RENEW_MS,
-    healthIntervalMs: 500,
-    healthMinBackoffMs: 200,
-    healthMaxBackoffMs: 1000,
-    drainOutbox: c => backends.drainOutbox(c),
-  });
+  const e = newTestEngine({ registry, ns, identity, logger, drainOutbox: c => backends.drainOutbox(c) });
   e.onReconcile(r => reconciles.push({ ...r, by: identity }));
   engines.push(e);
   return e;
