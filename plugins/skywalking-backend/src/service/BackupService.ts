@@ -19,7 +19,6 @@ import {
   renderSnapshotRestoreJob,
   RESTORE_ANNOTATION,
   RESTORE_OF_LABEL,
-  RESTORE_SNAPSHOT_ANNOTATION,
   SkyWalkingBackendSpec,
   snapshotDestinationOf,
   snapshotOf,
@@ -184,7 +183,7 @@ export class BackupService implements BackupOperations {
     return {
       kind: 'snapshot',
       items: backupRunsFromJobs(snapshots),
-      restores: backupRunsFromJobs(restores).map((r, i) => ({ ...r, backup: restores.find(j => j.metadata?.name === r.name)?.metadata?.annotations?.[RESTORE_SNAPSHOT_ANNOTATION] ?? r.backup ?? `#${i}` })),
+      restores: backupRunsFromJobs(restores),
       ...(recorded?.schedule ? { schedule: recorded.schedule } : {}),
       ...(recorded?.target ? { target: snapshotDestinationOf(recorded, storageConnectionOf(oap)!, ref.name) } : {}),
     };

@@ -99,6 +99,10 @@ export const BACKUP_OF_LABEL = 'skywalking-backstage.io/backup-of';
 export const BACKUP_TARGET_ANNOTATION = 'skywalking-backstage.io/backup-target';
 export const BACKUP_DIR_ANNOTATION = 'skywalking-backstage.io/backup-dir';
 export const BACKUP_REQUESTED_BY_ANNOTATION = 'skywalking-backstage.io/requested-by';
+/** On snapshot Jobs of external storage (snapshot.ts): their component label; a snapshot is named after its Job. */
+export const SNAPSHOT_COMPONENT = 'storage-snapshot';
+/** On snapshot restore Jobs (snapshot.ts): `<backend>/<snapshot>` restored. */
+export const RESTORE_SNAPSHOT_ANNOTATION = 'skywalking-backstage.io/restore-snapshot';
 /** Where a PVC target is mounted in the backup and restore containers. */
 export const BACKUP_MOUNT = '/backups';
 /** Where a gs:// credentials Secret is mounted. */
@@ -458,8 +462,11 @@ export function backupRunsFromJobs(jobs: any[]): BackupRun[] {
       const run: BackupRun = {
         name: j.metadata?.name,
         phase,
-        // a storage snapshot (snapshot.ts) is named after its Job
-        backup: a[BACKUP_DIR_ANNOTATION] ?? (j.metadata?.labels?.['app.kubernetes.io/component'] === 'storage-snapshot' ? j.metadata?.name : undefined),
+        // BanyanDB: the time directory; a storage snapshot: its Job's name; a snapshot restore: what it restores
+        backup:
+          a[BACKUP_DIR_ANNOTATION] ??
+          a[RESTORE_SNAPSHOT_ANNOTATION] ??
+          (j.metadata?.labels?.['app.kubernetes.io/component'] === SNAPSHOT_COMPONENT ? j.metadata?.name : undefined),
         target: a[BACKUP_TARGET_ANNOTATION] ?? '',
         created: time(j.metadata?.creationTimestamp),
         started: time(j.status?.startTime),

@@ -24,7 +24,14 @@
  */
 import type { FieldError } from '../api';
 import type { CustomObject, KubeObject } from './render';
-import { BACKUP_OF_LABEL, BACKUP_REQUESTED_BY_ANNOTATION, BACKUP_TARGET_ANNOTATION, BACKUP_MOUNT } from './backup';
+import {
+  BACKUP_MOUNT,
+  BACKUP_OF_LABEL,
+  BACKUP_REQUESTED_BY_ANNOTATION,
+  BACKUP_TARGET_ANNOTATION,
+  RESTORE_SNAPSHOT_ANNOTATION,
+  SNAPSHOT_COMPONENT,
+} from './backup';
 import { DEFAULT_STORAGE_CA_KEY, storageTlsOf } from './storageTls';
 import { isObject, jsonAnnotation, unknownKeys } from '../fields';
 
@@ -52,11 +59,7 @@ export interface StorageSnapshot {
 export const SNAPSHOT_ANNOTATION = 'skywalking-backstage.io/storage-snapshot';
 /** The storage type the portal was asked for, on the OAPServer (TiDB is configured as mysql). */
 export const STORAGE_TYPE_ANNOTATION = 'skywalking-backstage.io/storage-type';
-/** On snapshot Jobs and their pods (with backup-of): which snapshot tool. */
-export const SNAPSHOT_COMPONENT = 'storage-snapshot';
 export const SNAPSHOT_RESTORE_COMPONENT = 'storage-restore';
-/** On restore Jobs: `<backend>/<snapshot>` restored. */
-export const RESTORE_SNAPSHOT_ANNOTATION = 'skywalking-backstage.io/restore-snapshot';
 /** On restore Jobs: the backend restored (they are not backups, so not backup-of). */
 export const RESTORE_OF_LABEL = 'skywalking-backstage.io/restore-of';
 export const SNAPSHOT_CONTAINER = 'snapshot';
