@@ -361,8 +361,8 @@ const snapshotLabels = (name: string) => ({
 /** The CronJob of a scheduled snapshot (name `<backend>-snapshot`), owned by the OAPServer; undefined without a schedule. */
 export function renderSnapshotCronJob(oap: CustomObject, managedLabels: Record<string, string>): KubeObject | undefined {
   const s = snapshotOf(oap);
-  if (!s?.schedule || !storageConnectionOf(oap)) return undefined;
-  const c = storageConnectionOf(oap)!;
+  const c = storageConnectionOf(oap);
+  if (!s?.schedule || !c) return undefined;
   const name = oap.metadata.name;
   const labels = snapshotLabels(name);
   return {
