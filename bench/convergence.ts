@@ -41,8 +41,20 @@ class MemoryOutbox implements BackendOutbox {
   async pending() {
     return [];
   }
+  async dead() {
+    return [];
+  }
+  async claim() {
+    return true;
+  }
   async markDone() {}
-  async markFailed() {}
+  async markFailed() {
+    return 0;
+  }
+  async markDead() {}
+  async retry() {
+    return false;
+  }
 }
 
 /** Requests one KubeConfig sends, by kind: generated clients (reads, writes, Lease) and watches. */

@@ -6,7 +6,7 @@ import { validateBackendSpec } from '@skywalking-backstage/plugin-skywalking-com
 import { ClusterRegistry } from './clusters/ClusterRegistry';
 import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
-import { BackendService, outboxFromStore } from './service/BackendService';
+import { BackendService } from './service/BackendService';
 import { BackupService } from './service/BackupService';
 import { createRouter } from './service/router';
 import { OperatorEngine } from './engine';
@@ -17,6 +17,8 @@ import { TracingService } from './tracing/TracingService';
 import { TopologyService } from './topology/TopologyService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { WebhookManager } from './webhook/WebhookManager';
+import { registerSkyWalkingPermissions } from './permissions';
+import { specPolicyFromConfig, trustedServicesFromConfig } from './service/specPolicyConfig';
 
 /**
  * The skywalking backend plugin: REST API, admission webhook, and the
@@ -37,9 +39,14 @@ export const skywalkingPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         auth: coreServices.auth,
         catalog: catalogServiceRef,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        userInfo: coreServices.userInfo,
       },
-      async init({ logger, config, database, httpRouter, httpAuth, permissions, scheduler, lifecycle, auth, catalog }) {
+      async init({ logger, config, database, httpRouter, httpAuth, permissions, scheduler, lifecycle, auth, catalog, permissionsRegistry, auditor, userInfo }) {
         const store = new SkyWalkingStore(await getMigratedClient(database));
+        // the skywalking-backend resource type: rules by cluster, namespace and owner, loaded from the portal's records
+        registerSkyWalkingPermissions(permissionsRegistry, store);
         const clusters = await ClusterRegistry.create({ config, logger });
         const metrics = createSkyWalkingMetrics();
         // the operator: one engine per reachable cluster (health checks with
@@ -51,7 +58,7 @@ export const skywalkingPlugin = createBackendPlugin({
         });
         const backends = new BackendService({
           clusters,
-          outbox: outboxFromStore(store),
+          outbox: store.outbox,
           logger,
           operatorState: c => operators.state(c),
         });
@@ -173,6 +180,15 @@ export const skywalkingPlugin = createBackendPlugin({
             tracing,
             topology,
             backups: new BackupService({ clusters, backends, logger }),
+            auditor,
+            userInfo,
+            specPolicy: specPolicyFromConfig(config),
+            trustedServices: trustedServicesFromConfig(config),
+            entityOwner: async (entityRef, credentials) => {
+              const entity = await catalog.getEntityByRef(entityRef, { credentials }).catch(() => undefined);
+              const owner = entity?.spec?.owner;
+              return typeof owner === 'string' ? owner : undefined;
+            },
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

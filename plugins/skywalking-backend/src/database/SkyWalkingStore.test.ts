@@ -79,22 +79,4 @@ describe('SkyWalkingStore', () => {
       expect(await store.listTracing()).toHaveLength(1);
     },
   );
-
-  it.each(databases.eachSupportedId())(
-    'returns pending outbox writes per cluster in request order until done on %p',
-    async databaseId => {
-      const { store } = await createStore(databaseId);
-      const a = await store.enqueueOutbox('east', 'apply', { n: 1 });
-      const b = await store.enqueueOutbox('east', 'apply', { n: 2 });
-      await store.enqueueOutbox('west', 'delete', { n: 3 });
-      expect((await store.pendingOutbox('east')).map(i => i.payload.n)).toEqual([1, 2]);
-      await store.markOutboxFailed(a, 'connect ECONNREFUSED');
-      const [first] = await store.pendingOutbox('east');
-      expect(first).toMatchObject({ id: a, attempts: 1, lastError: 'connect ECONNREFUSED' });
-      await store.markOutboxDone(a);
-      await store.markOutboxDone(b);
-      expect(await store.pendingOutbox('east')).toEqual([]);
-      expect(await store.pendingOutbox('west')).toHaveLength(1);
-    },
-  );
 });

@@ -1,5 +1,7 @@
 import { Knex } from 'knex';
 import { AuditEntry, BackendRef } from '@skywalking-backstage/plugin-skywalking-common';
+import { OutboxStore } from './OutboxStore';
+import { toIso } from './time';
 
 export interface BackendOwnership extends BackendRef {
   ownerRef?: string;
@@ -17,31 +19,18 @@ export interface TracingRecord {
   updatedAt: string;
 }
 
-export interface OutboxItem {
-  id: number;
-  cluster: string;
-  operation: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-  lastError?: string;
-  createdAt: string;
-}
-
-function toIso(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number') return new Date(value).toISOString();
-  // SQLite returns 'YYYY-MM-DD HH:MM:SS' in UTC for CURRENT_TIMESTAMP
-  const s = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`).toISOString();
-}
-
 /**
  * The plugin's portal-side state on knex (SQLite or PostgreSQL): backend
  * ownership, the audit log, tracing choices and the outbox of writes that wait
  * for an unreachable cluster.
  */
 export class SkyWalkingStore {
-  constructor(private readonly db: Knex) {}
+  /** writes waiting for their cluster (OutboxStore) */
+  readonly outbox: OutboxStore;
+
+  constructor(private readonly db: Knex) {
+    this.outbox = new OutboxStore(db);
+  }
 
   async recordBackend(o: Omit<BackendOwnership, 'createdAt'>): Promise<void> {
     await this.db('skywalking_backends')
@@ -139,39 +128,5 @@ export class SkyWalkingStore {
       if (rec) out.push(rec);
     }
     return out;
-  }
-
-  async enqueueOutbox(cluster: string, operation: string, payload: Record<string, unknown>): Promise<number> {
-    const [row] = await this.db('skywalking_outbox')
-      .insert({ cluster, operation, payload: JSON.stringify(payload) })
-      .returning('id');
-    return Number(typeof row === 'object' ? row.id : row);
-  }
-
-  /** Pending writes of a cluster, oldest first, so they apply in the order requested. */
-  async pendingOutbox(cluster: string): Promise<OutboxItem[]> {
-    const rows = await this.db('skywalking_outbox')
-      .where({ cluster })
-      .whereNull('done_at')
-      .orderBy('id', 'asc');
-    return rows.map(r => ({
-      id: Number(r.id),
-      cluster: r.cluster,
-      operation: r.operation,
-      payload: JSON.parse(r.payload),
-      attempts: Number(r.attempts),
-      lastError: r.last_error ?? undefined,
-      createdAt: toIso(r.created_at),
-    }));
-  }
-
-  async markOutboxDone(id: number): Promise<void> {
-    await this.db('skywalking_outbox').where({ id }).update({ done_at: this.db.fn.now() });
-  }
-
-  async markOutboxFailed(id: number, error: string): Promise<void> {
-    await this.db('skywalking_outbox')
-      .where({ id })
-      .update({ last_error: error.slice(0, 4000), attempts: this.db.raw('attempts + 1') });
   }
 }

@@ -29,7 +29,7 @@ import {
   TLS_ANNOTATION,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
-import { ClusterRegistry, ClusterUnreachableError } from '../clusters/ClusterRegistry';
+import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
@@ -37,6 +37,13 @@ import { BackendTls } from './BackendTls';
 import { StorageTls } from './StorageTls';
 import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
 import { startUpgrade, upgradeInProgress, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
+import { isNetworkError } from './networkError';
+import { BackendOutbox, OutboxEntry, OutboxOp } from './outbox/types';
+import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
+import { writeOrQueue } from './outbox/writeOrQueue';
+
+export { isNetworkError } from './networkError';
+export type { BackendOutbox, OutboxEntry, OutboxOp } from './outbox/types';
 
 /** An upgrade refused for one field (400 with its path). */
 export class UpgradeInputError extends InputError {
@@ -62,54 +69,6 @@ export const ROVER_PAUSED_NODE_LABEL = 'skywalking-backstage.io/paused';
 export const ROVER_ANNOTATION = 'skywalking-backstage.io/rover';
 
 type Obj = { apiVersion: string; kind: string; metadata: any; spec?: any; status?: any };
-
-/** One write waiting for its cluster: the operation and its arguments, replayed in order. */
-export interface OutboxOp {
-  operation: 'create' | 'update' | 'scale' | 'pause' | 'resume' | 'upgrade' | 'delete';
-  payload: { args: unknown[]; actor: string };
-}
-
-export interface OutboxEntry {
-  id: number | string;
-  cluster: string;
-  op: OutboxOp;
-  attempts?: number;
-  lastError?: string;
-}
-
-/** Where writes for an unreachable cluster wait (the plugin keeps it in its database). */
-export interface BackendOutbox {
-  enqueue(cluster: string, op: OutboxOp): Promise<number | string>;
-  /** pending entries of a cluster, oldest first */
-  pending(cluster: string): Promise<OutboxEntry[]>;
-  markDone(id: number | string): Promise<void>;
-  markFailed(id: number | string, error: string): Promise<void>;
-}
-
-/** The BackendOutbox on SkyWalkingStore's outbox table (structurally typed). */
-export function outboxFromStore(store: {
-  enqueueOutbox(cluster: string, operation: string, payload: Record<string, unknown>): Promise<number>;
-  pendingOutbox(cluster: string): Promise<{ id: number; cluster: string; operation: string; payload: Record<string, unknown>; attempts: number; lastError?: string }[]>;
-  markOutboxDone(id: number): Promise<void>;
-  markOutboxFailed(id: number, error: string): Promise<void>;
-}): BackendOutbox {
-  return {
-    enqueue: (cluster, op) => store.enqueueOutbox(cluster, op.operation, op.payload),
-    pending: async cluster =>
-      (await store.pendingOutbox(cluster)).map(i => ({
-        id: i.id,
-        cluster: i.cluster,
-        op: { operation: i.operation as OutboxOp['operation'], payload: i.payload as OutboxOp['payload'] },
-        attempts: i.attempts,
-        lastError: i.lastError,
-      })),
-    markDone: id => store.markOutboxDone(Number(id)),
-    markFailed: (id, error) => store.markOutboxFailed(Number(id), error),
-  };
-}
-
-/** An entry that failed this often with an answer from the API server is left for a person. */
-const MAX_OUTBOX_ATTEMPTS = 5;
 
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
 const DEFAULT_BANYANDB_VERSION = '0.8.0';
@@ -316,19 +275,6 @@ export function roverCondition(oap: Obj, daemonSet?: { metadata?: any; status?: 
   };
 }
 
-/**
- * A request that got no answer from the API server (connection refused,
- * reset, timeout, TLS failure: node-fetch's FetchError of type system), as
- * opposed to an error the API server answered with (ApiException, numeric code).
- */
-export function isNetworkError(e: any): boolean {
-  if (!e || typeof e !== 'object') return false;
-  if (e instanceof ClusterUnreachableError) return true;
-  if (e.type === 'system' || e.type === 'request-timeout' || e.name === 'AbortError') return true;
-  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return true;
-  return e.cause ? isNetworkError(e.cause) : false;
-}
-
 export interface BackendServiceOptions {
   clusters: ClusterRegistry;
   outbox: BackendOutbox;
@@ -337,6 +283,8 @@ export interface BackendServiceOptions {
   operatorState?: (cluster: string) => { leader?: boolean; swckControllerDetected?: boolean };
   /** certificates of backends with TLS (default: one on these clusters) */
   tls?: BackendTls;
+  /** identity, limits, re-check and hooks of the outbox drain (OutboxDrainer) */
+  drain?: Omit<OutboxDrainerOptions, 'outbox' | 'clusters' | 'logger' | 'replay'>;
 }
 
 /**
@@ -351,8 +299,11 @@ export class BackendService implements BackendOperations {
   readonly tls: BackendTls;
   /** the truststore password and CA checksum of backends with TLS to external storage */
   readonly storageTls: StorageTls;
+  /** replays the outbox (claims, order, dead letters) */
+  readonly drainer: OutboxDrainer;
 
   constructor(private readonly o: BackendServiceOptions) {
+    this.drainer = new OutboxDrainer({ ...o.drain, outbox: o.outbox, clusters: o.clusters, logger: o.logger, replay: op => this.replay(op) });
     this.tls = o.tls ?? new BackendTls({ clusters: o.clusters, logger: o.logger });
     this.storageTls = new StorageTls({ clusters: o.clusters, logger: o.logger });
   }
@@ -552,28 +503,9 @@ export class BackendService implements BackendOperations {
 
   // ------------------------------------------------------------------ writes
 
-  /**
-   * Runs a write now, or queues it: when the cluster is known unreachable,
-   * when earlier writes still wait (order is kept), or when the request gets
-   * no answer.
-   */
-  private async write(cluster: string, op: OutboxOp, run: () => Promise<void>): Promise<WriteResult> {
-    this.o.clusters.definition(cluster); // unknown cluster: a plain error, never queued
-    const health = this.o.clusters.health(cluster);
-    const waiting = (await this.o.outbox.pending(cluster)).some(p => (p.attempts ?? 0) < MAX_OUTBOX_ATTEMPTS);
-    if (!waiting && (health.reachable || health.checkedAt === undefined)) {
-      try {
-        await run();
-        return { applied: true, queued: false };
-      } catch (e) {
-        if (!isNetworkError(e)) throw e;
-        this.o.clusters.markUnreachable(cluster, e);
-      }
-    }
-    await this.o.outbox.enqueue(cluster, op);
-    const why = waiting ? `earlier changes for cluster ${cluster} are still waiting` : this.o.clusters.health(cluster).lastError ?? `cluster ${cluster} is unreachable`;
-    this.o.logger.warn(`${op.operation} by ${op.payload.actor} queued: ${why}`);
-    return { applied: false, queued: true, message: `${why}; the change is queued and will be applied when the cluster answers` };
+  /** Runs a write now, or queues it (outbox/writeOrQueue.ts). */
+  private write(cluster: string, op: OutboxOp, run: () => Promise<void>): Promise<WriteResult> {
+    return writeOrQueue(this.o, cluster, op, run);
   }
 
   /** Server-side applies the objects in order; returns them as the API server answered. */
@@ -774,7 +706,8 @@ export class BackendService implements BackendOperations {
     return this.write(ref.cluster, { operation: 'delete', payload: { args: [ref], actor } }, () => this.doDelete(ref));
   }
 
-  private replay(op: OutboxOp): Promise<void> {
+  /** Applies one queued write (the outbox drain). */
+  replay(op: OutboxOp): Promise<void> {
     const a = op.payload.args as any[];
     switch (op.operation) {
       case 'create':
@@ -796,28 +729,8 @@ export class BackendService implements BackendOperations {
     }
   }
 
-  /**
-   * Applies the writes waiting for a cluster, oldest first; stops at the first
-   * that gets no answer (still unreachable: order is kept). One refused by the
-   * API server is marked failed and retried, at most MAX_OUTBOX_ATTEMPTS times.
-   */
-  async drainOutbox(cluster: string): Promise<number> {
-    let applied = 0;
-    for (const entry of await this.o.outbox.pending(cluster)) {
-      if ((entry.attempts ?? 0) >= MAX_OUTBOX_ATTEMPTS) continue;
-      try {
-        await this.replay(entry.op);
-        await this.o.outbox.markDone(entry.id);
-        applied++;
-        this.o.logger.info(`applied queued ${entry.op.operation} by ${entry.op.payload.actor} to cluster ${cluster}`);
-      } catch (e: any) {
-        await this.o.outbox.markFailed(entry.id, e?.message ?? String(e));
-        if (isNetworkError(e)) {
-          this.o.clusters.markUnreachable(cluster, e);
-          break;
-        }
-      }
-    }
-    return applied;
+  /** Applies the writes waiting for a cluster, oldest first (OutboxDrainer). */
+  drainOutbox(cluster: string): Promise<number> {
+    return this.drainer.drain(cluster);
   }
 }
