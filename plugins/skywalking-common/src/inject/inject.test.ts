@@ -306,7 +306,8 @@ describe('injectAgent: containers', () => {
 
   it('falls back to the first container for an invalid matcher, reporting it', () => {
     const pod = multi();
-    pod.metadata!.annotations = { 'strategy.skywalking.apache.org/inject.Container': '(a+)+$' };
+    // a possessive quantifier: not RE2 (Go regexp), so SWCK refuses it too
+    pod.metadata!.annotations = { 'strategy.skywalking.apache.org/inject.Container': 'a++$' };
     const r = injectAgent({ pod });
     expect(r.errors.map(e => e.path)).toEqual(['metadata.annotations["strategy.skywalking.apache.org/inject.Container"]']);
     expect(r.pod.spec.containers.map((_, i) => !!env(r.pod, i).JAVA_TOOL_OPTIONS)).toEqual([true, false, false]);
@@ -485,7 +486,7 @@ describe('injectAgent: hostile annotations', () => {
     ['optional.skywalking.apache.org', 'trace$(id)'],
     ['optional-reporter.skywalking.apache.org', 'kafka && id'],
     ['bootstrap.skywalking.apache.org', 'a|'],
-    ['strategy.skywalking.apache.org/inject.Container', '(x+x+)+y'],
+    ['strategy.skywalking.apache.org/inject.Container', '(x+)\\1y'],
     ['strategy.skywalking.apache.org/inject.Container', '['],
     ['strategy.skywalking.apache.org/agent.Overlay', 'yes'],
     ['strategy.skywalking.apache.org/unknown', 'x'],
@@ -522,7 +523,8 @@ describe('injectAgent: hostile annotations', () => {
       defaults: {
         javaSidecar: { image: 'x y', name: 'ok-name', env: [{ name: 'bad name', value: 'x' }] },
         optionalPlugins: ['webflux', 'x"; id; "'],
-        containerMatcher: '(.*)*',
+        // a back-reference: not RE2
+        containerMatcher: '(a)\\1',
       },
     });
     expect(r.errors.map(e => e.path).sort()).toEqual([

@@ -8,6 +8,7 @@
  * annotation so that removeAgent can undo exactly that.
  */
 import { compare } from 'fast-json-patch';
+import { compileContainerMatcher, MAX_CONTAINER_NAME_LENGTH } from './containerMatcher';
 import {
   AGENT_OVERLAY_ANNOTATION,
   BOOTSTRAP_PLUGINS_ANNOTATION,
@@ -339,7 +340,13 @@ export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P
     targets = candidates.slice(0, 1);
     warnings.push(`invalid ${INJECT_CONTAINER_ANNOTATION}; injecting the first container only, as SWCK does`);
   } else if (matcher) {
-    const re = new RegExp(matcher);
+    // checked above (annotation or defaults): compiles with RE2, linear-time matching
+    const compiled = compileContainerMatcher(matcher);
+    const re = compiled.ok ? compiled.matcher : { test: () => false };
+    const tooLong = candidates.filter(({ c }) => c.name.length > MAX_CONTAINER_NAME_LENGTH);
+    if (tooLong.length) {
+      warnings.push(`${tooLong.length} container name(s) longer than ${MAX_CONTAINER_NAME_LENGTH} characters never match ${INJECT_CONTAINER_ANNOTATION}`);
+    }
     targets = candidates.filter(({ c }) => re.test(c.name));
   }
   if (!targets.length) {

@@ -23,6 +23,7 @@ import {
   SWCK_SUCCEED_ANNOTATION,
 } from './constants';
 import type { InjectionError } from './types';
+import { compileContainerMatcher, MAX_CONTAINER_MATCHER_LENGTH } from './containerMatcher';
 
 /** Longest annotation value accepted for any agent setting. */
 export const MAX_VALUE_LENGTH = 512;
@@ -148,23 +149,16 @@ export const checkPluginName: Check = v =>
   common(v, 128) ?? (/^[A-Za-z0-9._-]+$/.test(v) ? undefined : `${show(v)} is not a plugin name (letters, digits, . _ -)`);
 
 /**
- * A container matcher (regular expression on container names). Quantified
- * groups and back-references are refused: matching runs in the backend and
- * must not be able to backtrack catastrophically.
+ * A container matcher (regular expression on container names), with RE2
+ * semantics as SWCK's Go regexp: linear-time matching whatever the pattern
+ * (see containerMatcher.ts), at most 256 characters.
  */
 export const checkContainerMatcher: Check = v => {
-  const base = common(v, 256, true);
+  const base = common(v, MAX_CONTAINER_MATCHER_LENGTH, true);
   if (base) return base;
   if (!/^[A-Za-z0-9_.|^$*+?()[\]{},\\-]*$/.test(v)) return `${show(v)} contains characters not allowed in a container matcher`;
-  if (/\)\s*[*+?{]/.test(v)) return `${show(v)}: quantified groups are not allowed`;
-  if (/\\[1-9]/.test(v)) return `${show(v)}: back-references are not allowed`;
-  try {
-    // eslint-disable-next-line no-new
-    new RegExp(v);
-  } catch (e: any) {
-    return `${show(v)} is not a valid regular expression (${e.message})`;
-  }
-  return undefined;
+  const compiled = compileContainerMatcher(v);
+  return compiled.ok ? undefined : compiled.message;
 };
 
 const SECTIONS = AGENT_CONFIG_SECTIONS.join('|');
