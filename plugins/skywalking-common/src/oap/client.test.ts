@@ -1,10 +1,11 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { OapClient } from './client';
+import { DEFAULT_OAP_MAX_RESPONSE_BYTES, OapClient } from './client';
 import {
   OapGraphQLError,
   OapHttpError,
   OapInvalidResponseError,
+  OapResponseTooLargeError,
   OapTimeoutError,
   OapUnreachableError,
 } from './errors';
@@ -199,5 +200,96 @@ describe('OapClient', () => {
       },
     );
     expect(bodies).toHaveLength(2);
+  });
+
+  describe('response size limit', () => {
+    /**
+     * An endless 200 body (no Content-Length), written as fast as the client
+     * reads; `sent()` is how much left the server before the client hung up.
+     */
+    function endless(): { handler: Handler; sent: () => number; closed: Promise<void> } {
+      let bytes = 0;
+      let markClosed!: () => void;
+      const closed = new Promise<void>(r => (markClosed = r));
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      return {
+        sent: () => bytes,
+        closed,
+        handler: (_q, _b, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"data":{"listLayers":["');
+          const pump = () => {
+            while (!res.destroyed && res.write(chunk)) bytes += chunk.length;
+            if (!res.destroyed) res.once('drain', pump);
+          };
+          res.on('close', () => markClosed());
+          pump();
+        },
+      };
+    }
+
+    it('stops reading an endless body at maxResponseBytes and says so', async () => {
+      const body = endless();
+      await withServer(body.handler, async url => {
+        const c = new OapClient({ baseUrl: url, maxResponseBytes: 1024 * 1024 });
+        const err = await c.listLayers().catch(e => e);
+        expect(err).toBeInstanceOf(OapResponseTooLargeError);
+        expect(err.kind).toBe('too-large');
+        expect(err.message).toMatch(
+          /larger than the limit of 1048576 bytes; narrow the query/,
+        );
+        // the connection was dropped: the server stops writing soon after the limit
+        await body.closed;
+        expect(body.sent()).toBeLessThan(16 * 1024 * 1024);
+      });
+    });
+
+    it('applies a default limit when none is configured', async () => {
+      const body = endless();
+      await withServer(body.handler, async url => {
+        const err = await new OapClient({ baseUrl: url, timeoutMs: 60_000 })
+          .listLayers()
+          .catch(e => e);
+        expect(err).toBeInstanceOf(OapResponseTooLargeError);
+        expect(err.maxBytes).toBe(DEFAULT_OAP_MAX_RESPONSE_BYTES);
+        await body.closed;
+        expect(body.sent()).toBeLessThan(DEFAULT_OAP_MAX_RESPONSE_BYTES * 2);
+      });
+    });
+
+    it('refuses a declared Content-Length over the limit without reading the body', async () => {
+      await withServer(
+        (_q, _b, res) => {
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': String(10 * 1024 ** 3),
+          });
+          res.write('{"data":'); // then nothing: only the header can end this quickly
+        },
+        async url => {
+          const c = new OapClient({
+            baseUrl: url,
+            maxResponseBytes: 1000,
+            timeoutMs: 5_000,
+          });
+          const started = Date.now();
+          const err = await c.listLayers().catch(e => e);
+          expect(err).toBeInstanceOf(OapResponseTooLargeError);
+          expect(err.message).toMatch(/\(Content-Length 10737418240\)/);
+          expect(Date.now() - started).toBeLessThan(2_000);
+        },
+      );
+    });
+
+    it('still reads a body just under the limit', async () => {
+      const layers = ['x'.repeat(2000)];
+      await withServer(
+        (_q, _b, res) => json(res, 200, { data: { listLayers: layers } }),
+        async url => {
+          const c = new OapClient({ baseUrl: url, maxResponseBytes: 2100 });
+          await expect(c.listLayers()).resolves.toEqual(layers);
+        },
+      );
+    });
   });
 });

@@ -4,6 +4,7 @@ import {
   OapGraphQLError,
   OapHttpError,
   OapInvalidResponseError,
+  OapResponseTooLargeError,
   OapTimeoutError,
   OapUnreachableError,
 } from './errors';
@@ -37,6 +38,54 @@ export interface OapClientOptions {
   fetch?: typeof fetch;
   /** Max aliased fields per batched request; default 100. */
   batchSize?: number;
+  /**
+   * Largest response body read, in bytes; default 32 MiB. A larger body is
+   * refused (OapResponseTooLargeError) and its connection aborted, so a
+   * misbehaving OAP or proxy cannot fill the portal's memory.
+   */
+  maxResponseBytes?: number;
+}
+
+/** @public */
+export const DEFAULT_OAP_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Reads a body up to `maxBytes`; past it, aborts the request and throws.
+ * Checks a declared Content-Length first, then counts what arrives.
+ */
+async function readCapped(
+  response: Response,
+  url: string,
+  maxBytes: number,
+  abort: () => void,
+): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    abort();
+    throw new OapResponseTooLargeError(url, maxBytes, declared);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      abort();
+      await reader.cancel().catch(() => undefined);
+      throw new OapResponseTooLargeError(url, maxBytes);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
 }
 
 /** One `execExpression` of a batch. @public */
@@ -62,6 +111,7 @@ export class OapClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly batchSize: number;
+  private readonly maxResponseBytes: number;
 
   constructor(options: OapClientOptions) {
     if (!options?.baseUrl)
@@ -82,6 +132,8 @@ export class OapClient {
     this.headers = { ...(options.headers ?? {}) };
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.batchSize = Math.max(1, options.batchSize ?? 100);
+    this.maxResponseBytes =
+      options.maxResponseBytes ?? DEFAULT_OAP_MAX_RESPONSE_BYTES;
     const f = options.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') {
       throw new TypeError('OapClient: no fetch implementation available');
@@ -114,8 +166,11 @@ export class OapClient {
           body: JSON.stringify({ query, variables }),
           signal: controller.signal,
         });
-        text = await response.text();
+        text = await readCapped(response, this.url, this.maxResponseBytes, () =>
+          controller.abort(),
+        );
       } catch (e) {
+        if (e instanceof OapResponseTooLargeError) throw e;
         if (timedOut) throw new OapTimeoutError(this.url, this.timeoutMs);
         throw new OapUnreachableError(this.url, e);
       }

@@ -9,7 +9,8 @@ export type OapErrorKind =
   | 'timeout'
   | 'http'
   | 'graphql'
-  | 'invalid-response';
+  | 'invalid-response'
+  | 'too-large';
 
 /** @public */
 export class OapError extends Error {
@@ -110,6 +111,22 @@ export class OapInvalidResponseError extends OapError {
       `OAP at ${url} sent an invalid response: ${detail}`,
     );
     this.name = 'OapInvalidResponseError';
+  }
+}
+
+/** The body passed the client's size limit; reading stopped there. @public */
+export class OapResponseTooLargeError extends OapError {
+  readonly maxBytes: number;
+  constructor(url: string, maxBytes: number, declared?: number) {
+    super(
+      'too-large',
+      url,
+      `OAP at ${url} sent a response larger than the limit of ${maxBytes} bytes${
+        declared !== undefined ? ` (Content-Length ${declared})` : ''
+      }; narrow the query (time range, services) or raise maxResponseBytes`,
+    );
+    this.name = 'OapResponseTooLargeError';
+    this.maxBytes = maxBytes;
   }
 }
 
