@@ -11,3 +11,4 @@ export * from './backendSpec';
 export * from './operator';
 export * from './oap';
 export * from './topology';
+export * from './tenancy';
