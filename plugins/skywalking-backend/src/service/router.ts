@@ -322,8 +322,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/audit', async (req, res) => {
     await authorize(req, skywalkingBackendReadPermission);
     const t = typeof req.query.target === 'string' ? req.query.target : undefined;
-    const limit = Number(req.query.limit ?? 50);
-    res.json({ items: await store.listAudit({ target: t, limit: Number.isFinite(limit) ? limit : 50 }) });
+    // a negative or non-numeric limit reached the database as is (a 500)
+    const raw = req.query.limit;
+    if (raw !== undefined && (typeof raw !== 'string' || !/^[0-9]{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 500)) {
+      throw new SpecValidationError([{ path: 'limit', message: `${JSON.stringify(raw)} is not an integer from 1 to 500` }]);
+    }
+    res.json({ items: await store.listAudit({ target: t, limit: raw === undefined ? 50 : Number(raw) }) });
   });
 
   router.get('/tracing', async (req, res) => {
