@@ -3,6 +3,28 @@ export interface Config {
   skywalking?: {
     /** SkyWalking version offered by default (template, API). */
     defaultVersion?: string;
+    /**
+     * Images (patterns, `*` any run of characters) the portal may run besides its defaults
+     * (the snapshot tools, the Java agent): `storage.external.snapshot.image` must match one.
+     */
+    allowedImages?: string[];
+    oapConfig?: {
+      /** env name patterns `oap.config` may set besides `SW_*` (JAVA_TOOL_OPTIONS and the like never) */
+      allowedEnvNames?: string[];
+      /** env names whose literal values are shown in clear in audit and API responses (others are redacted) */
+      safeEnvNames?: string[];
+    };
+    storage?: {
+      /**
+       * Host patterns (`*.databases`, `pg.example.com`) of external storage addresses; the storage
+       * Secret's credentials go there. None configured: no external storage.
+       */
+      allowedAddresses?: string[];
+    };
+    permissions?: {
+      /** service principals (subjects such as `external:ci`) whose tokens may write; by default writes take a user's token */
+      trustedServices?: string[];
+    };
     /** Namespace of the per-cluster leader-election Lease. Default `kube-system`. */
     leaseNamespace?: string;
     /** Per-cluster settings, keyed by the cluster name used in `kubernetes` config. */

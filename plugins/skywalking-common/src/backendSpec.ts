@@ -98,7 +98,8 @@ export interface SkyWalkingBackendSpec {
   version: string;
   oap?: PodScheduling & {
     replicas?: number;
-    config?: { name: string; value?: string }[];
+    /** OAP env: a literal `value` or a `valueFrom.secretKeyRef` to a Secret of the backend's namespace; names from the portal's allowlist (specPolicy.ts) */
+    config?: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[];
     roleSplit?: OAPRoleSplit;
     autoscaling?: OAPAutoscaling;
     disruptionBudget?: OAPDisruptionBudget;
@@ -431,6 +432,41 @@ function externalStorageTls(errors: FieldError[], t: unknown) {
   }
 }
 
+/** A database name that is the same text in a JDBC URL, a libpq conninfo and a shell word: no quoting needed anywhere. */
+export const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
+
+/**
+ * One oap.config entry: a literal value, or a value from a Secret of the
+ * backend's own namespace (secretKeyRef, which Kubernetes resolves in the
+ * pod's namespace). No configMapKeyRef, fieldRef or resourceFieldRef: they
+ * read what the backend's owner does not control.
+ */
+function oapConfigEntry(errors: FieldError[], path: string, c: unknown) {
+  if (!isObject(c)) {
+    errors.push({ path, message: 'must be { name, value } or { name, valueFrom: { secretKeyRef: { name, key } } }' });
+    return;
+  }
+  unknownKeys(errors, path, c, ['name', 'value', 'valueFrom']);
+  if (typeof c.name !== 'string' || !ENV_NAME.test(c.name)) errors.push({ path: `${path}.name`, message: 'must be an environment variable name (A-Z, 0-9, _)' });
+  if (c.value !== undefined && c.valueFrom !== undefined) errors.push({ path, message: 'give value or valueFrom, not both' });
+  if (c.value !== undefined && (typeof c.value !== 'string' || c.value.length > 4096)) errors.push({ path: `${path}.value`, message: 'must be a string of at most 4096 characters' });
+  if (/PASSWORD|SECRET|TOKEN/.test(typeof c.name === 'string' ? c.name : '') && c.value !== undefined) {
+    errors.push({ path: `${path}.value`, message: 'credentials must come from a Secret, not an inline value' });
+  }
+  if (c.valueFrom === undefined) return;
+  const vf = c.valueFrom;
+  if (!isObject(vf) || !isObject(vf.secretKeyRef) || Object.keys(vf).length !== 1) {
+    errors.push({ path: `${path}.valueFrom`, message: 'only { secretKeyRef: { name, key } } is accepted: a Secret in the backend\'s own namespace' });
+    return;
+  }
+  const ref = vf.secretKeyRef;
+  unknownKeys(errors, `${path}.valueFrom.secretKeyRef`, ref, ['name', 'key', 'optional']);
+  if (typeof ref.name !== 'string' || ref.name.length > 253 || !DNS1123_SUBDOMAIN.test(ref.name)) errors.push({ path: `${path}.valueFrom.secretKeyRef.name`, message: `${JSON.stringify(ref.name ?? null)} is not a Secret name` });
+  if (typeof ref.key !== 'string' || !SECRET_KEY.test(ref.key)) errors.push({ path: `${path}.valueFrom.secretKeyRef.key`, message: `${JSON.stringify(ref.key ?? null)} is not a Secret key` });
+  if (ref.optional !== undefined && typeof ref.optional !== 'boolean') errors.push({ path: `${path}.valueFrom.secretKeyRef.optional`, message: 'must be true or false' });
+}
+
 /**
  * Every problem of a backend spec, each with its field path, so the API can
  * answer 400 with all of them at once and forms can point at the fields.
@@ -469,14 +505,8 @@ export function validateBackendSpec(input: unknown): FieldError[] {
       }
     }
   }
-  for (const [i, c] of (Array.isArray(s.oap?.config) ? s.oap.config : []).entries()) {
-    if (!c || typeof c.name !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(c.name)) {
-      errors.push({ path: `oap.config[${i}].name`, message: 'must be an environment variable name (A-Z, 0-9, _)' });
-    }
-    if (/PASSWORD|SECRET|TOKEN/.test(c?.name ?? '') && c?.value !== undefined) {
-      errors.push({ path: `oap.config[${i}].value`, message: 'credentials must come from a Secret, not an inline value' });
-    }
-  }
+  if (isObject(s.oap) && s.oap.config !== undefined && !Array.isArray(s.oap.config)) errors.push({ path: 'oap.config', message: 'must be a list of { name, value } or { name, valueFrom: { secretKeyRef } }' });
+  for (const [i, c] of (Array.isArray(s.oap?.config) ? s.oap.config : []).entries()) oapConfigEntry(errors, `oap.config[${i}]`, c);
   if (s.storage !== undefined) {
     const type = s.storage?.type;
     if (!STORAGE_TYPES.includes(type)) {
@@ -498,6 +528,10 @@ export function validateBackendSpec(input: unknown): FieldError[] {
         errors.push({ path: 'storage.external.address', message: 'is required for external storage, as host:port (comma-separated for several nodes)' });
       }
       dnsLabel(errors, 'storage.external.secretName', ext.secretName, 253);
+      // it reaches a JDBC URL, pg_dump's --dbname (a conninfo string when it holds "=") and mysql's arguments
+      if (ext.database !== undefined && (typeof ext.database !== 'string' || !DATABASE_NAME.test(ext.database))) {
+        errors.push({ path: 'storage.external.database', message: `${JSON.stringify(ext.database)} is not a database name: 1 to 63 letters, digits and "_", starting with a letter or "_"` });
+      }
       if (ext.tls !== undefined) externalStorageTls(errors, ext.tls);
       if (isObject(s.storage.banyandb) && (s.storage.banyandb.backup !== undefined || s.storage.banyandb.restore !== undefined)) {
         errors.push({ path: 'storage.banyandb', message: `backup and restore are BanyanDB's; ${type} keeps its own backups (snapshots of the database itself)` });

@@ -8,6 +8,7 @@ export * from './permissions';
 export * from './entity';
 export * from './inject';
 export * from './backendSpec';
+export * from './specPolicy';
 export * from './operator';
 export * from './oap';
 export * from './topology';

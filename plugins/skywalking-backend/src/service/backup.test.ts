@@ -186,8 +186,9 @@ describe('BanyanDB backup and restore on the local control plane', () => {
     const init = sts.spec!.template.spec!.initContainers!.find(c => c.name === 'restore')!;
     const script = init.command![2];
     expect(init.command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(script).toContain(`'/restore' 'timedir' 'create' '${backupDir}' '--stream-root=/tmp' '--measure-root=/tmp' '--property-root=/tmp' '--trace-root=/tmp'`);
-    expect(script).toContain(`'/restore' 'run' '--source=file:///backups/demo' '--stream-root-path=/tmp'`);
+    expect(script).toContain('/restore timedir create "$RESTORE_BACKUP" "--stream-root=$RESTORE_ROOT" "--measure-root=$RESTORE_ROOT" "--property-root=$RESTORE_ROOT" "--trace-root=$RESTORE_ROOT"');
+    expect(script).toContain('/restore run --source="$RESTORE_SOURCE" "--stream-root-path=$RESTORE_ROOT"');
+    expect(init.env).toEqual(expect.arrayContaining([{ name: 'RESTORE_BACKUP', value: backupDir }, { name: 'RESTORE_SOURCE', value: 'file:///backups/demo' }]));
     expect(init.volumeMounts).toEqual([
       { name: 'data', mountPath: '/tmp' },
       { name: 'restore-target', mountPath: '/backups' },

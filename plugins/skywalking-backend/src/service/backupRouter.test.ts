@@ -17,6 +17,7 @@ import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { BackupService } from './BackupService';
 import { createRouter } from './router';
 import { BackendOperations } from './types';
+import { NotFoundError } from '@backstage/errors';
 
 /*
  * The backup routes over HTTP: a real Backstage test backend, the real
@@ -50,14 +51,19 @@ describe('backup REST API (HTTP)', () => {
       authorized.push(...requests.map(r => ({ name: r.permission.name, resourceRef: (r as any).resourceRef })));
       return requests.map(() => ({ result: decision }));
     },
-    async authorizeConditional() {
-      throw new Error('not used by the router');
+    async authorizeConditional(requests) {
+      return requests.map(() => ({ result: decision }));
     },
   };
   const backends = {
     create: async (spec: unknown): Promise<WriteResult> => {
       created.push(spec);
       return { applied: true, queued: false };
+    },
+    // only demo exists: a restore into another name creates it
+    get: async (ref: { name: string }) => {
+      if (ref.name === 'demo') return { ...ref, pods: [], events: [] };
+      throw new NotFoundError(`no SkyWalking backend ${ref.name}`);
     },
   } as unknown as BackendOperations;
   const notFound = () => Object.assign(new Error('not found'), { code: 404 });
@@ -99,6 +105,7 @@ describe('backup REST API (HTTP)', () => {
                 store,
                 backends,
                 validateBackendSpec,
+                userInfo: { getUserInfo: async () => ({ userEntityRef: ALICE, ownershipEntityRefs: [ALICE, 'group:default/team'] }) },
                 backups: new BackupService({ clusters, backends, logger, now: () => new Date('2026-11-30T10:00:00Z') }),
               }),
             );
@@ -166,13 +173,18 @@ describe('backup REST API (HTTP)', () => {
     const res = await post('/backends/local/skywalking/copy/restore').send({ backup: 'last tuesday', from: { cluster: 'local', namespace: 'Sky', name: '' } });
     expect(res.status).toBe(400);
     expect(res.body.fields.map((f: any) => f.path)).toEqual(['backup', 'from.namespace', 'from.name']);
-    expect(authorized).toEqual([{ name: 'skywalking.backend.create', resourceRef: undefined }]);
+    expect(authorized).toEqual([]);
     expect(k8sCalls).toEqual([]);
   });
 
   it('restores into a new backend from the source\'s recorded target, records the owner and audits the user', async () => {
     const res = await post('/backends/local/skywalking/copy/restore').send({ backup: '2026-11-29', from: { cluster: 'local', namespace: 'skywalking', name: 'demo' }, owner: 'group:default/team' });
     expect(res.status).toBe(201);
+    // a new backend: create, and read on the source whose backups it takes
+    expect(authorized).toEqual([
+      { name: 'skywalking.backend.read', resourceRef: 'local/skywalking/demo' },
+      { name: 'skywalking.backend.create', resourceRef: undefined },
+    ]);
     expect(res.body).toMatchObject({ created: true, restore: { backup: '2026-11-29', target: { pvc: { claimName: 'backups' } }, from: { name: 'demo' } } });
     expect(created).toEqual([
       expect.objectContaining({

@@ -106,8 +106,10 @@ describe('REST API router (HTTP)', () => {
       authorized.push(...requests.map(r => r.permission.name));
       return requests.map(() => ({ result: decision }));
     },
-    async authorizeConditional() {
-      throw new Error('not used by the router');
+    // lists ask for the decision without a resource (filtered by its conditions in the router)
+    async authorizeConditional(requests) {
+      authorized.push(...requests.map(r => r.permission.name));
+      return requests.map(() => ({ result: decision }));
     },
   };
 
@@ -141,6 +143,11 @@ describe('REST API router (HTTP)', () => {
                 backends: recordingBackends(calls),
                 validateBackendSpec,
                 topology,
+                // alice is in team-a, which owns resource:default/demo (M4: a create records only the caller's own)
+                userInfo: {
+                  getUserInfo: async () => ({ userEntityRef: ALICE, ownershipEntityRefs: [ALICE, 'group:default/team-a'] }),
+                },
+                entityOwner: async ref => (ref === 'resource:default/demo' ? 'group:default/team-a' : undefined),
               }),
             );
             httpRouter.addAuthPolicy({
@@ -649,9 +656,10 @@ describe('REST API router (HTTP)', () => {
         .get('/api/skywalking/audit?target=backend:local/skywalking/demo')
         .set('Authorization', asAlice());
       expect(res.status).toBe(200);
-      expect(
-        res.body.items.map((i: { action: string }) => i.action).sort(),
-      ).toEqual(['create', 'delete', 'scale', 'scale']);
+      const items: { action: string; details: { outcome?: string } }[] = res.body.items;
+      // the writes, and the denials of the permission tests beside them (marked)
+      expect(items.filter(i => !i.details.outcome).map(i => i.action).sort()).toEqual(['create', 'delete', 'scale', 'scale']);
+      expect(items.filter(i => i.details.outcome).map(i => i.details.outcome)).toEqual(expect.arrayContaining(['denied']));
       expect(
         new Set(res.body.items.map((i: { actor: string }) => i.actor)),
       ).toEqual(new Set([ALICE]));

@@ -4,28 +4,28 @@ import {
   HttpAuthService,
   LoggerService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
-import { createPermissionIntegrationRouter } from '@backstage/plugin-permission-node';
+import { ConflictError, InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import {
   BackendRef,
   backendResourceRef,
+  defaultSpecPolicy,
   FieldError,
   isBackupTimeDir,
   isSnapshotName,
   OAP_SCALE_ROLES,
+  redactSpec,
   skywalkingBackendBackupPermission,
   skywalkingBackendCreatePermission,
   skywalkingBackendDeletePermission,
   skywalkingBackendReadPermission,
+  skywalkingBackendRestorePermission,
+  skywalkingBackendRoverPermission,
   skywalkingBackendUpdatePermission,
-  skywalkingPermissions,
   skywalkingTracingTogglePermission,
+  SpecPolicy,
+  validateSpecPolicy,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
@@ -35,6 +35,9 @@ import { BackendOperations } from './types';
 import { ScaleInputError } from './scaling';
 import { UpgradeInputError } from './BackendService';
 import { validateUpgradeRequest } from '../engine/upgrade';
+import { createAuthorizer } from './authorization';
+import { actorOf, createAuditTrail } from './audit';
+import type { TenancyGuard } from '../tenancy/TenancyService';
 
 export interface TracingOperations {
   getStatus(entityRef: string, credentials: BackstageCredentials): Promise<unknown>;
@@ -64,6 +67,16 @@ export interface RouterOptions {
   /** BanyanDB backups and restores (BackupService) */
   backups?: BackupOperations;
   auditor?: AuditorService;
+  /** the caller's ownership refs, for the owner a create records (M4) */
+  userInfo?: UserInfoService;
+  /** the owner of a catalog entity named as a backend's entityRef */
+  entityOwner?: (entityRef: string, credentials: BackstageCredentials) => Promise<string | undefined>;
+  /** what dangerous spec fields may hold (images, env names, storage hosts); default: the product's defaults, no external storage */
+  specPolicy?: SpecPolicy;
+  /** service principals that may write (skywalking.permissions.trustedServices); none by default */
+  trustedServices?: string[];
+  /** the tenancy model (tenancy/TenancyService): lifecycle writes only in the caller's namespaces; absent: not checked */
+  tenancy?: TenancyGuard;
 }
 
 /** A 400 whose body lists every invalid field, so forms can point at them. */
@@ -88,167 +101,181 @@ function refFrom(req: Request): BackendRef {
   return { cluster, namespace, name };
 }
 
-function actorOf(credentials: BackstageCredentials): string {
-  const p: any = credentials.principal;
-  if (p?.type === 'user') return p.userEntityRef;
-  if (p?.type === 'service') return `service:${p.subject}`;
-  return 'unknown';
-}
-
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { httpAuth, permissions, store, backends, logger } = options;
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
-  router.use(createPermissionIntegrationRouter({ permissions: skywalkingPermissions }));
+  const policy = options.specPolicy ?? defaultSpecPolicy();
+  const authz = createAuthorizer({ httpAuth, permissions, userInfo: options.userInfo, trustedServices: options.trustedServices, entityOwner: options.entityOwner });
+  const audited = createAuditTrail({ auditor: options.auditor, store, logger, httpAuth, safeEnvNames: policy.safeEnvNames });
+  const redact = <T,>(v: T): T => redactSpec(v, policy.safeEnvNames);
 
-  async function authorize(
-    req: Request,
-    permission: BasicPermission | ResourcePermission,
-    resourceRef?: string,
-  ) {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const [decision] = await permissions.authorize(
-      [resourceRef ? { permission: permission as ResourcePermission, resourceRef } : { permission: permission as BasicPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name}${resourceRef ? ` on ${resourceRef}` : ''}`);
-    }
-    return credentials;
-  }
+  /** A write's permission on the backend it acts on (users only, unless a trusted service). */
+  const authorizeOn = (req: Request, permission: typeof skywalkingBackendUpdatePermission, ref: BackendRef) =>
+    authz.authorize(req, permission, { resourceRef: backendResourceRef(ref), write: true });
 
-  async function audit(actor: string, action: string, target: string, details: Record<string, unknown>) {
-    await store.appendAudit({ actor, action, target, details });
-    logger.info(`${action} ${target} by ${actor}`, { action, target, actor });
+  /** A create's or update's spec: shape, then this portal's rules for dangerous fields, then Rover's admin permission. */
+  async function checkSpec(req: Request, credentials: BackstageCredentials, spec: any) {
+    const errors = options.validateBackendSpec(spec);
+    if (errors.length) throw new SpecValidationError(errors);
+    const policyErrors = validateSpecPolicy(spec, policy);
+    if (policyErrors.length) throw new SpecValidationError(policyErrors);
+    if (spec?.rover?.enabled === true) await authz.authorize(req, skywalkingBackendRoverPermission, { credentials });
   }
 
   const target = (r: BackendRef) => `backend:${r.cluster}/${r.namespace}/${r.name}`;
+
+  /** Tenancy: a lifecycle write acts only in a namespace mapped to the caller (403 naming it). */
+  const mayAct = async (credentials: BackstageCredentials, r: BackendRef) => options.tenancy?.assertMayAct(credentials, r.cluster, r.namespace);
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   router.get('/clusters', async (req, res) => {
-    await authorize(req, skywalkingBackendReadPermission);
+    await authz.authorizeAny(req, skywalkingBackendReadPermission);
     res.json({ items: await backends.listClusters() });
   });
 
   router.get('/clusters/:cluster/namespaces', async (req, res) => {
-    await authorize(req, skywalkingBackendReadPermission);
+    await authz.authorizeAny(req, skywalkingBackendReadPermission);
     res.json({ items: await backends.listNamespaces(req.params.cluster) });
   });
 
   router.get('/backends', async (req, res) => {
-    await authorize(req, skywalkingBackendReadPermission);
+    // decided before anything is listed: a DENY reads no cluster
+    const readable = await authz.readFilter(req, skywalkingBackendReadPermission);
     const [items, owners] = await Promise.all([backends.list(), store.listBackends()]);
     const byKey = new Map(owners.map(o => [`${o.cluster}/${o.namespace}/${o.name}`, o]));
-    res.json({
-      items: items.map(b => {
-        const o = byKey.get(`${b.cluster}/${b.namespace}/${b.name}`);
-        return { ...b, owner: o?.ownerRef ?? b.owner, entityRef: o?.entityRef ?? b.entityRef };
-      }),
+    const merged = items.map(b => {
+      const o = byKey.get(`${b.cluster}/${b.namespace}/${b.name}`);
+      // the permission rules see the recorded owner, as the resource loader does
+      return { ...b, owner: o?.ownerRef ?? b.owner, entityRef: o?.entityRef ?? b.entityRef, recordedOwner: o?.ownerRef };
     });
+    res.json({ items: merged.filter(m => readable({ ...m, owner: m.recordedOwner })).map(({ recordedOwner: _r, ...b }) => redact(b)) });
   });
 
   router.get('/backends/:cluster/:namespace/:name', async (req, res) => {
-    await authorize(req, skywalkingBackendReadPermission);
     const ref = refFrom(req);
+    await authz.authorize(req, skywalkingBackendReadPermission, { resourceRef: backendResourceRef(ref) });
     const detail = await backends.get(ref);
     const o = (await store.listBackends()).find(
       x => x.cluster === ref.cluster && x.namespace === ref.namespace && x.name === ref.name,
     );
-    res.json({ ...detail, owner: o?.ownerRef ?? detail.owner, entityRef: o?.entityRef ?? detail.entityRef });
+    res.json(redact({ ...detail, owner: o?.ownerRef ?? detail.owner, entityRef: o?.entityRef ?? detail.entityRef }));
   });
 
   router.post('/backends', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendCreatePermission);
-    const spec = req.body?.spec ?? req.body;
-    const errors = options.validateBackendSpec(spec);
-    if (errors.length) throw new SpecValidationError(errors);
-    const actor = actorOf(credentials);
-    const result = await backends.create(spec, actor);
-    const ref = { cluster: spec.cluster, namespace: spec.namespace, name: spec.name };
-    await store.recordBackend({
-      ...ref,
-      ownerRef: req.body?.owner ?? spec.owner,
-      entityRef: req.body?.entityRef,
-      createdBy: actor,
+    const body = req.body ?? {};
+    const spec = body.spec ?? body;
+    const ref = { cluster: spec?.cluster, namespace: spec?.namespace, name: spec?.name };
+    await audited(req, 'create', target(ref), async (note, setActor) => {
+      const credentials = await authz.authorize(req, skywalkingBackendCreatePermission, { write: true });
+      setActor(credentials);
+      note({ spec });
+      await checkSpec(req, credentials, spec);
+      await mayAct(credentials, ref);
+      const ownerErrors = await authz.ownershipErrors(credentials, { owner: body.owner ?? spec.owner, entityRef: body.entityRef });
+      if (ownerErrors.length) throw new SpecValidationError(ownerErrors);
+      const actor = actorOf(credentials);
+      const result = await backends.create(spec, actor);
+      await store.recordBackend({ ...ref, ownerRef: body.owner ?? spec.owner, entityRef: body.entityRef, createdBy: actor });
+      note({ queued: result.queued });
+      res.status(result.queued ? 202 : 201).json(result);
     });
-    await audit(actor, 'create', target(ref), { spec, queued: result.queued });
-    res.status(result.queued ? 202 : 201).json(result);
   });
 
   router.put('/backends/:cluster/:namespace/:name', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendUpdatePermission);
     const ref = refFrom(req);
-    const spec = { ...(req.body?.spec ?? req.body), ...ref };
-    const errors = options.validateBackendSpec(spec);
-    if (errors.length) throw new SpecValidationError(errors);
-    const actor = actorOf(credentials);
-    const result = await backends.update(ref, spec, actor);
-    await audit(actor, 'update', target(ref), { spec, queued: result.queued });
-    res.status(result.queued ? 202 : 200).json(result);
+    await audited(req, 'update', target(ref), async (note, setActor) => {
+      const credentials = await authorizeOn(req, skywalkingBackendUpdatePermission, ref);
+      setActor(credentials);
+      await mayAct(credentials, ref);
+      const spec = { ...(req.body?.spec ?? req.body), ...ref };
+      note({ spec });
+      await checkSpec(req, credentials, spec);
+      const ownerErrors = await authz.ownershipErrors(credentials, { owner: spec.owner });
+      if (ownerErrors.length) throw new SpecValidationError(ownerErrors);
+      const result = await backends.update(ref, spec, actorOf(credentials));
+      note({ queued: result.queued });
+      res.status(result.queued ? 202 : 200).json(result);
+    });
   });
 
   router.post('/backends/:cluster/:namespace/:name/scale', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendUpdatePermission);
     const ref = refFrom(req);
-    const replicas = req.body?.replicas;
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100) {
-      throw new SpecValidationError([{ path: 'replicas', message: 'must be an integer from 0 to 100' }]);
-    }
-    const role = req.body?.role;
-    if (role !== undefined && !OAP_SCALE_ROLES.includes(role)) {
-      throw new SpecValidationError([{ path: 'role', message: `must be ${OAP_SCALE_ROLES.join(' or ')} (scales that role of a backend with role split)` }]);
-    }
-    const actor = actorOf(credentials);
-    // a role without role split: 400 with the field; replicas an HPA owns: 409 (scaling.ts)
-    const result = await (role === undefined ? backends.scale(ref, replicas, actor) : backends.scale(ref, replicas, actor, role)).catch(e => {
-      throw e instanceof ScaleInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+    await audited(req, 'scale', target(ref), async (note, setActor) => {
+      const credentials = await authorizeOn(req, skywalkingBackendUpdatePermission, ref);
+      setActor(credentials);
+      await mayAct(credentials, ref);
+      const replicas = req.body?.replicas;
+      const role = req.body?.role;
+      note({ replicas, ...(role !== undefined ? { role } : {}) });
+      if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100) {
+        throw new SpecValidationError([{ path: 'replicas', message: 'must be an integer from 0 to 100' }]);
+      }
+      if (role !== undefined && !OAP_SCALE_ROLES.includes(role)) {
+        throw new SpecValidationError([{ path: 'role', message: `must be ${OAP_SCALE_ROLES.join(' or ')} (scales that role of a backend with role split)` }]);
+      }
+      const actor = actorOf(credentials);
+      // a role without role split: 400 with the field; replicas an HPA owns: 409 (scaling.ts)
+      const result = await (role === undefined ? backends.scale(ref, replicas, actor) : backends.scale(ref, replicas, actor, role)).catch(e => {
+        throw e instanceof ScaleInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+      });
+      note({ queued: result.queued });
+      res.status(result.queued ? 202 : 200).json(result);
     });
-    await audit(actor, 'scale', target(ref), { replicas, ...(role !== undefined ? { role } : {}), queued: result.queued });
-    res.status(result.queued ? 202 : 200).json(result);
   });
 
   for (const action of ['pause', 'resume'] as const) {
     router.post(`/backends/:cluster/:namespace/:name/${action}`, async (req, res) => {
-      const credentials = await authorize(req, skywalkingBackendUpdatePermission);
       const ref = refFrom(req);
-      const actor = actorOf(credentials);
-      const result = await backends[action](ref, actor);
-      await audit(actor, action, target(ref), { queued: result.queued });
-      res.status(result.queued ? 202 : 200).json(result);
+      await audited(req, action, target(ref), async (note, setActor) => {
+        const credentials = await authorizeOn(req, skywalkingBackendUpdatePermission, ref);
+        setActor(credentials);
+        await mayAct(credentials, ref);
+        const result = await backends[action](ref, actorOf(credentials));
+        note({ queued: result.queued });
+        res.status(result.queued ? 202 : 200).json(result);
+      });
     });
   }
 
   router.post('/backends/:cluster/:namespace/:name/upgrade', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendUpdatePermission);
     const ref = refFrom(req);
-    const { version, storageVersion, deadlineSeconds, allowDowngrade } = req.body ?? {};
-    // semantic versions, deadline of at least 30 s (engine/upgrade.ts), then the spec's own version rules
-    const upgradeErrors = validateUpgradeRequest(req.body);
-    if (upgradeErrors.length) throw new SpecValidationError(upgradeErrors);
-    const errors = options.validateBackendSpec({ ...ref, version, __versionOnly: true });
-    const versionErrors = errors.filter(e => e.path === 'version' || e.path.endsWith('.version'));
-    if (versionErrors.length) throw new SpecValidationError(versionErrors);
-    const actor = actorOf(credentials);
-    const upgradeOptions = { storageVersion, deadlineSeconds, allowDowngrade };
-    const result = await backends.upgrade(ref, version, actor, upgradeOptions).catch(e => {
-      // a downgrade without allowDowngrade: 400 with the field
-      throw e instanceof UpgradeInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+    await audited(req, 'upgrade', target(ref), async (note, setActor) => {
+      const credentials = await authorizeOn(req, skywalkingBackendUpdatePermission, ref);
+      setActor(credentials);
+      await mayAct(credentials, ref);
+      const { version, storageVersion, deadlineSeconds, allowDowngrade } = req.body ?? {};
+      const upgradeOptions = { storageVersion, deadlineSeconds, allowDowngrade };
+      note({ version, ...upgradeOptions });
+      // semantic versions, deadline of at least 30 s (engine/upgrade.ts), then the spec's own version rules
+      const upgradeErrors = validateUpgradeRequest(req.body);
+      if (upgradeErrors.length) throw new SpecValidationError(upgradeErrors);
+      const errors = options.validateBackendSpec({ ...ref, version, __versionOnly: true });
+      const versionErrors = errors.filter(e => e.path === 'version' || e.path.endsWith('.version'));
+      if (versionErrors.length) throw new SpecValidationError(versionErrors);
+      const result = await backends.upgrade(ref, version, actorOf(credentials), upgradeOptions).catch(e => {
+        // a downgrade without allowDowngrade: 400 with the field
+        throw e instanceof UpgradeInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+      });
+      note({ queued: result.queued });
+      res.status(result.queued ? 202 : 200).json(result);
     });
-    await audit(actor, 'upgrade', target(ref), { version, ...upgradeOptions, queued: result.queued });
-    res.status(result.queued ? 202 : 200).json(result);
   });
 
   router.delete('/backends/:cluster/:namespace/:name', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendDeletePermission);
     const ref = refFrom(req);
-    const actor = actorOf(credentials);
-    const result = await backends.delete(ref, actor);
-    if (!result.queued) await store.removeBackend(ref);
-    await audit(actor, 'delete', target(ref), { queued: result.queued });
-    res.status(result.queued ? 202 : 200).json(result);
+    await audited(req, 'delete', target(ref), async (note, setActor) => {
+      const credentials = await authorizeOn(req, skywalkingBackendDeletePermission, ref);
+      setActor(credentials);
+      await mayAct(credentials, ref);
+      const result = await backends.delete(ref, actorOf(credentials));
+      if (!result.queued) await store.removeBackend(ref);
+      note({ queued: result.queued });
+      res.status(result.queued ? 202 : 200).json(result);
+    });
   });
 
   // ---------------------------------------------------------------- backups
@@ -259,68 +286,101 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   }
 
   router.get('/backends/:cluster/:namespace/:name/backups', async (req, res) => {
-    await authorize(req, skywalkingBackendReadPermission);
     const ref = refFrom(req);
+    await authz.authorize(req, skywalkingBackendReadPermission, { resourceRef: backendResourceRef(ref) });
     res.json(await backupsOrUnavailable().listBackups(ref));
   });
 
   router.post('/backends/:cluster/:namespace/:name/backups', async (req, res) => {
     const ref = refFrom(req);
-    const credentials = await authorize(req, skywalkingBackendBackupPermission, backendResourceRef(ref));
-    const actor = actorOf(credentials);
-    const body = req.body ?? {};
-    if (typeof body !== 'object' || Array.isArray(body)) throw new SpecValidationError([{ path: '', message: 'body must be an object such as {} or { "target": { "pvc": { "claimName": "…" } } }' }]);
-    try {
-      const run = await backupsOrUnavailable().startBackup(ref, { target: body.target }, actor);
-      await audit(actor, 'backup', target(ref), { job: run.name, backup: run.backup, destination: run.target });
+    await audited(req, 'backup', target(ref), async (note, setActor) => {
+      const credentials = await authorizeOn(req, skywalkingBackendBackupPermission, ref);
+      setActor(credentials);
+      await mayAct(credentials, ref);
+      const body = req.body ?? {};
+      if (typeof body !== 'object' || Array.isArray(body)) throw new SpecValidationError([{ path: '', message: 'body must be an object such as {} or { "target": { "pvc": { "claimName": "…" } } }' }]);
+      const run = await backupsOrUnavailable().startBackup(ref, { target: body.target }, actorOf(credentials));
+      note({ job: run.name, backup: run.backup, destination: run.target });
       res.status(201).json(run);
-    } catch (e: any) {
-      // refused requests are audited too: who tried to back up what
-      await audit(actor, 'backup', target(ref), { error: e?.message ?? String(e) });
-      throw e;
-    }
+    });
   });
 
-  router.post('/backends/:cluster/:namespace/:name/restore', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendCreatePermission);
-    const ref = refFrom(req);
-    const actor = actorOf(credentials);
-    const body = req.body ?? {};
-    const errors: FieldError[] = [];
-    // BanyanDB backups are time directories; storage snapshots are named after their Job
-    if (!isBackupTimeDir(body.backup) && !isSnapshotName(body.backup)) {
-      errors.push({
-        path: 'backup',
-        message: `${JSON.stringify(body.backup ?? null)} is neither a BanyanDB backup time directory such as 2026-11-30 (daily) or 2026-11-30-14 (hourly) nor a storage snapshot name such as demo-snap-20261130120000`,
-      });
+  /** Whether the backend exists in its cluster (a restore over it replaces its data). */
+  async function backendExists(ref: BackendRef): Promise<boolean> {
+    try {
+      await backends.get(ref);
+      return true;
+    } catch (e) {
+      if (e instanceof NotFoundError || (e as any)?.name === 'NotFoundError') return false;
+      throw e;
     }
-    if (body.from !== undefined) {
-      const f = body.from;
-      if (!f || typeof f !== 'object') errors.push({ path: 'from', message: 'must be { cluster, namespace, name }' });
-      else {
-        if (typeof f.cluster !== 'string' || !f.cluster) errors.push({ path: 'from.cluster', message: 'is required' });
-        for (const k of ['namespace', 'name']) {
-          if (typeof f[k] !== 'string' || f[k].length > 63 || !DNS1123_LABEL.test(f[k])) errors.push({ path: `from.${k}`, message: `"${f[k] ?? ''}" is not a DNS-1123 label` });
+  }
+
+  router.post('/backends/:cluster/:namespace/:name/restore', async (req, res) => {
+    const ref = refFrom(req);
+    const body = req.body ?? {};
+    await audited(req, 'restore', target(ref), async (note, setActor) => {
+      const credentials = await authz.credentialsFor(req, true);
+      setActor(credentials);
+      note({ backup: body.backup, from: body.from ?? ref, ...(body.inPlace !== undefined ? { inPlace: body.inPlace } : {}) });
+      const errors: FieldError[] = [];
+      // BanyanDB backups are time directories; storage snapshots are named after their Job
+      if (!isBackupTimeDir(body.backup) && !isSnapshotName(body.backup)) {
+        errors.push({
+          path: 'backup',
+          message: `${JSON.stringify(body.backup ?? null)} is neither a BanyanDB backup time directory such as 2026-11-30 (daily) or 2026-11-30-14 (hourly) nor a storage snapshot name such as demo-snap-20261130120000`,
+        });
+      }
+      if (body.from !== undefined) {
+        const f = body.from;
+        if (!f || typeof f !== 'object') errors.push({ path: 'from', message: 'must be { cluster, namespace, name }' });
+        else {
+          if (typeof f.cluster !== 'string' || !f.cluster) errors.push({ path: 'from.cluster', message: 'is required' });
+          for (const k of ['namespace', 'name']) {
+            if (typeof f[k] !== 'string' || f[k].length > 63 || !DNS1123_LABEL.test(f[k])) errors.push({ path: `from.${k}`, message: `"${f[k] ?? ''}" is not a DNS-1123 label` });
+          }
         }
       }
-    }
-    if (body.spec !== undefined && (!body.spec || typeof body.spec !== 'object' || Array.isArray(body.spec))) errors.push({ path: 'spec', message: 'must be an object' });
-    if (errors.length) throw new SpecValidationError(errors);
-    try {
+      if (body.spec !== undefined && (!body.spec || typeof body.spec !== 'object' || Array.isArray(body.spec))) errors.push({ path: 'spec', message: 'must be an object' });
+      if (body.inPlace !== undefined && typeof body.inPlace !== 'boolean') errors.push({ path: 'inPlace', message: 'must be true or false' });
+      if (errors.length) throw new SpecValidationError(errors);
+      const source: BackendRef = body.from ?? ref;
+      const fromItself = backendResourceRef(source) === backendResourceRef(ref);
+      await mayAct(credentials, ref);
+      if (!fromItself) await mayAct(credentials, source);
+      // H5: reading another backend's backups is a read of that backend
+      if (!fromItself) await authz.authorize(req, skywalkingBackendReadPermission, { resourceRef: backendResourceRef(source), credentials });
+      if (await backendExists(ref)) {
+        await authz.authorize(req, skywalkingBackendRestorePermission, { resourceRef: backendResourceRef(ref), credentials });
+        if (!fromItself && body.inPlace !== true) {
+          throw new ConflictError(
+            `${ref.namespace}/${ref.name} exists in cluster ${ref.cluster}: restoring ${source.namespace}/${source.name}'s backup into it replaces its data; send "inPlace": true to do that, or restore into a new backend name`,
+          );
+        }
+        if (body.spec !== undefined) throw new SpecValidationError([{ path: 'spec', message: 'is for a new backend; this one exists' }]);
+      } else {
+        // a restore into a new backend creates it
+        await authz.authorize(req, skywalkingBackendCreatePermission, { credentials });
+        if (body.spec !== undefined) {
+          const policyErrors = validateSpecPolicy(body.spec, policy).map(e => ({ ...e, path: `spec.${e.path}` }));
+          if (policyErrors.length) throw new SpecValidationError(policyErrors);
+          if (body.spec.rover?.enabled === true) await authz.authorize(req, skywalkingBackendRoverPermission, { credentials });
+        }
+        const ownerErrors = await authz.ownershipErrors(credentials, { owner: body.owner, entityRef: body.entityRef });
+        if (ownerErrors.length) throw new SpecValidationError(ownerErrors);
+      }
+      const actor = actorOf(credentials);
       const result = await backupsOrUnavailable().restore(ref, { backup: body.backup, from: body.from, target: body.target, spec: body.spec }, actor);
       if (result.created) {
         await store.recordBackend({ ...ref, ownerRef: body.owner ?? result.spec?.owner, entityRef: body.entityRef, createdBy: actor });
       }
-      await audit(actor, 'restore', target(ref), { backup: body.backup, from: body.from ?? ref, restore: result.restore, created: result.created, queued: result.queued });
+      note({ restore: result.restore, created: result.created, queued: result.queued });
       res.status(result.queued ? 202 : 201).json(result);
-    } catch (e: any) {
-      await audit(actor, 'restore', target(ref), { backup: body.backup, from: body.from ?? ref, error: e?.message ?? String(e) });
-      throw e;
-    }
+    });
   });
 
   router.get('/audit', async (req, res) => {
-    await authorize(req, skywalkingBackendReadPermission);
+    await authz.authorizeAny(req, skywalkingBackendReadPermission);
     const t = typeof req.query.target === 'string' ? req.query.target : undefined;
     // a negative or non-numeric limit reached the database as is (a 500)
     const raw = req.query.limit;
@@ -331,7 +391,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/tracing', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendReadPermission);
+    const credentials = await authz.authorizeAny(req, skywalkingBackendReadPermission);
     const entityRef = String(req.query.entityRef ?? '');
     if (!entityRef) throw new InputError('entityRef query parameter is required');
     if (!options.tracing) throw new ServiceUnavailableError('tracing is not configured in this portal');
@@ -342,19 +402,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const entityRef = req.body?.entityRef;
     if (typeof entityRef !== 'string' || !entityRef) throw new InputError('entityRef is required');
     if (typeof req.body?.enabled !== 'boolean') throw new InputError('enabled must be true or false');
-    const credentials = await authorize(req, skywalkingTracingTogglePermission, entityRef);
-    if (!options.tracing) throw new ServiceUnavailableError('tracing is not configured in this portal');
-    const actor = actorOf(credentials);
-    const result = await options.tracing.setTracing(
-      { entityRef, enabled: req.body.enabled, backend: req.body.backend },
-      actor,
-      credentials,
-    );
-    res.json(result);
+    await audited(req, 'tracing-toggle', `entity:${entityRef}`, async (note, setActor) => {
+      const credentials = await authz.authorize(req, skywalkingTracingTogglePermission, { resourceRef: entityRef, write: true });
+      setActor(credentials);
+      note({ enabled: req.body.enabled, backend: req.body.backend });
+      if (!options.tracing) throw new ServiceUnavailableError('tracing is not configured in this portal');
+      const result = await options.tracing.setTracing({ entityRef, enabled: req.body.enabled, backend: req.body.backend }, actorOf(credentials), credentials);
+      res.json(result);
+    });
   });
 
   router.get('/topology', async (req, res) => {
-    const credentials = await authorize(req, skywalkingBackendReadPermission);
+    const credentials = await authz.authorizeAny(req, skywalkingBackendReadPermission);
     const entityRef = String(req.query.entityRef ?? '');
     if (!entityRef) throw new InputError('entityRef query parameter is required');
     const to = req.query.to ? new Date(String(req.query.to)) : new Date();

@@ -146,9 +146,16 @@ describe('backup rendering', () => {
     expect(init.name).toBe('restore');
     expect(init.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     const script = init.command[2];
-    expect(script).toContain("'/restore' 'timedir' 'create' '2026-11-30' '--stream-root=/tmp' '--measure-root=/tmp' '--property-root=/tmp' '--trace-root=/tmp'");
-    expect(script).toContain("'/restore' 'run' '--source=file:///backups/old' '--stream-root-path=/tmp'");
-    expect(script).toContain('/tmp/.skywalking-backstage-restored-r-1');
+    // fixed text: the values come from env, referenced as "$VAR"
+    expect(script).toContain('/restore timedir create "$RESTORE_BACKUP" "--stream-root=$RESTORE_ROOT" "--measure-root=$RESTORE_ROOT" "--property-root=$RESTORE_ROOT" "--trace-root=$RESTORE_ROOT"');
+    expect(script).toContain('/restore run --source="$RESTORE_SOURCE" "--stream-root-path=$RESTORE_ROOT"');
+    for (const v of ['2026-11-30', 'file:///backups/old', '/tmp']) expect(script).not.toContain(v);
+    expect(init.env).toEqual([
+      { name: 'RESTORE_BACKUP', value: '2026-11-30' },
+      { name: 'RESTORE_SOURCE', value: 'file:///backups/old' },
+      { name: 'RESTORE_ROOT', value: '/tmp' },
+      { name: 'RESTORE_MARKER', value: '/tmp/.skywalking-backstage-restored-r-1' },
+    ]);
     expect(script.indexOf('if [ -f')).toBeLessThan(script.indexOf('timedir'));
     expect(init.volumeMounts).toEqual([
       { name: 'data', mountPath: '/tmp' },

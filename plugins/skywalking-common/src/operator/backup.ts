@@ -117,7 +117,8 @@ export const BACKUP_CONTAINER = 'backup';
 const SCHEDULE = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$|^@every ((\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
 const TIME_DIR = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(-([01]\d|2[0-3]))?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const OBJECT_STORE = /^(s3|azure|gs|gcs):\/\/([^/\s]+)(\/[^\s]*)?$/;
+/** bucket and prefix in a strict charset: the URL reaches the backup tools' arguments */
+const OBJECT_STORE = /^(s3|azure|gs|gcs):\/\/([A-Za-z0-9._-]{1,255})(\/[A-Za-z0-9._\/=-]{0,760})?$/;
 const ID = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
 
@@ -328,25 +329,40 @@ export function restoreInitContainer(cr: CustomObject, r: BanyanDBRestore): { co
   const parts = targetParts(r.target, r.from?.name ?? name, 'restore');
   const data = dataVolumeOf(cr);
   const version = cr.spec?.version;
-  const marker = `${data.path}/.skywalking-backstage-restored-${restoreIdOf(r, name)}`;
-  const script = [
-    'set -e',
-    `if [ -f ${shellQuote(marker)} ]; then echo "backup ${r.backup} was restored before (marker ${marker}); starting with the data as it is"; exit 0; fi`,
-    ['/restore', 'timedir', 'create', r.backup, ...catalogFlags(version, data.path, '')].map(shellQuote).join(' '),
-    ['/restore', 'run', `--source=${parts.url}`, ...catalogFlags(version, data.path, '-path'), ...parts.flags].map(shellQuote).join(' '),
-    `touch ${shellQuote(marker)}`,
-    `echo "restored backup ${r.backup} from ${parts.url}"`,
-  ].join('\n');
+  // every value reaches the shell as an env var, referenced as "$VAR": the script is fixed text
+  const env = [
+    { name: 'RESTORE_BACKUP', value: String(r.backup) },
+    { name: 'RESTORE_SOURCE', value: parts.url },
+    { name: 'RESTORE_ROOT', value: data.path },
+    { name: 'RESTORE_MARKER', value: `${data.path}/.skywalking-backstage-restored-${restoreIdOf(r, name)}` },
+  ];
   return {
     container: {
       name: RESTORE_CONTAINER,
       image: cr.spec?.image || `apache/skywalking-banyandb:${version}`,
-      command: ['/bin/sh', '-c', script],
+      command: ['/bin/sh', '-c', restoreScript(version, parts.flags)],
+      env,
       volumeMounts: [{ name: data.name, mountPath: data.path }, ...parts.mounts],
       ...(parts.envFrom.length ? { envFrom: parts.envFrom } : {}),
     },
     volumes: parts.volumes,
   };
+}
+
+/** Flags the portal writes itself (catalog roots from "$RESTORE_ROOT", the fixed GCS credentials path). */
+const FIXED_FLAG = /^--[a-z-]+=(\$RESTORE_ROOT|\/[A-Za-z0-9._/-]+)$/;
+
+/** The restore init container's script for a BanyanDB version: fixed text reading RESTORE_* from env. */
+export function restoreScript(version: string | undefined, extraFlags: string[] = []): string {
+  const flags = (f: string[]) => f.map(x => (FIXED_FLAG.test(x) ? `"${x}"` : shellQuote(x))).join(' ');
+  return [
+    'set -e',
+    'if [ -f "$RESTORE_MARKER" ]; then echo "backup $RESTORE_BACKUP was restored before (marker $RESTORE_MARKER); starting with the data as it is"; exit 0; fi',
+    `/restore timedir create "$RESTORE_BACKUP" ${flags(catalogFlags(version, '$RESTORE_ROOT', ''))}`,
+    `/restore run --source="$RESTORE_SOURCE" ${flags([...catalogFlags(version, '$RESTORE_ROOT', '-path'), ...extraFlags])}`,
+    'touch "$RESTORE_MARKER"',
+    'echo "restored backup $RESTORE_BACKUP from $RESTORE_SOURCE"',
+  ].join('\n');
 }
 
 /**

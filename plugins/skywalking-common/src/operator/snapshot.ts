@@ -195,6 +195,22 @@ export function storageConnectionOf(oap: CustomObject): StorageConnection | unde
   };
 }
 
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
+const SQL_DATABASE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Why a storage connection may not reach a snapshot Job, or undefined. The
+ * values go through env ("$DB_NAME"), never into the script text; this
+ * keeps them from being read as something else by the tools: pg_dump takes a
+ * --dbname holding "=" as a conninfo string (host=, sslmode=...).
+ */
+export function connectionProblem(c: StorageConnection): string | undefined {
+  if (!HOST.test(c.host)) return `storage host ${JSON.stringify(c.host)} is not a host name`;
+  if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) return `storage port ${c.port} is not a port`;
+  if (c.storage !== 'elasticsearch' && !SQL_DATABASE.test(c.database)) return `database ${JSON.stringify(c.database)} is not a database name (letters, digits, "_")`;
+  return undefined;
+}
+
 /*
  * The scripts read everything from env (set below), so the same script runs
  * in the Job and, in the tests, against a real PostgreSQL on this machine.
@@ -280,6 +296,9 @@ export function snapshotPodTemplate(
 ): any {
   const c = storageConnectionOf(oap);
   if (!c) throw new Error(`${oap.metadata.name} has no external storage the portal can snapshot (SW_STORAGE with SW_JDBC_URL or SW_STORAGE_ES_CLUSTER_NODES)`);
+  // read back from the OAPServer, which anyone with write access to it may have changed: checked again here
+  const bad = connectionProblem(c);
+  if (bad) throw new Error(`${oap.metadata.name}: ${bad}; the snapshot Job is not rendered`);
   const script = opts.restore ? SCRIPTS[c.storage].restore : SCRIPTS[c.storage].dump;
   if (!script) throw new Error(`restoring ${c.storage} snapshots is ${c.storage}'s own API (_restore), not driven by the portal`);
   const sql = c.storage !== 'elasticsearch';

@@ -2,6 +2,7 @@ import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { Box, Button, TextField, Typography } from '@material-ui/core';
 import {
+  backendResourceRef,
   BackendSummary,
   skywalkingBackendDeletePermission,
   skywalkingBackendUpdatePermission,
@@ -46,8 +47,8 @@ export const BackendActions = ({
 }) => {
   const api = useApi(skyWalkingApiRef);
   const alertApi = useApi(alertApiRef);
-  const canUpdate = usePermission({ permission: skywalkingBackendUpdatePermission });
-  const canDelete = usePermission({ permission: skywalkingBackendDeletePermission });
+  const canUpdate = usePermission({ permission: skywalkingBackendUpdatePermission, resourceRef: backendResourceRef(backend) });
+  const canDelete = usePermission({ permission: skywalkingBackendDeletePermission, resourceRef: backendResourceRef(backend) });
   const [action, setAction] = useState<Action | undefined>();
   const [replicas, setReplicas] = useState(String(backend.oap.desired || 1));
   // with role split: both roles by the ratio (''), or one role alone

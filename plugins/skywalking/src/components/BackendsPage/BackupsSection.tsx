@@ -7,7 +7,7 @@ import {
   backendResourceRef,
   BackupRun,
   skywalkingBackendBackupPermission,
-  skywalkingBackendCreatePermission,
+  skywalkingBackendRestorePermission,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -46,7 +46,7 @@ export const BackupsSection = ({ backendRef, onRestored, paused, storage }: Back
   const api = useApi(skyWalkingApiRef);
   const alertApi = useApi(alertApiRef);
   const canBackup = usePermission({ permission: skywalkingBackendBackupPermission, resourceRef: backendResourceRef(backendRef) });
-  const canCreate = usePermission({ permission: skywalkingBackendCreatePermission });
+  const canCreate = usePermission({ permission: skywalkingBackendRestorePermission, resourceRef: backendResourceRef(backendRef) });
   const { value, error, retry } = useAsyncRetry(() => api.listBackups(backendRef), [api, backendRef.cluster, backendRef.namespace, backendRef.name]);
   const isActive = (r: BackupRun) => r.phase === 'Pending' || r.phase === 'Running';
   const running = (value?.items ?? []).some(isActive);
