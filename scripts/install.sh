@@ -14,6 +14,8 @@ if [ "${1:-}" = "--system-packages" ]; then
   command -v curl >/dev/null || missing+=(curl)
   # keytool: the storage TLS truststore test runs the OAP init container's keytool command
   command -v keytool >/dev/null || missing+=(default-jre-headless)
+  # javac and jar: the demo shop's test compiles examples/shop (as its image build does)
+  command -v javac >/dev/null && command -v jar >/dev/null || missing+=(default-jdk-headless)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "[install] Debian packages: ${missing[*]}"
     if [ "$(id -u)" != 0 ]; then
@@ -22,6 +24,26 @@ if [ "${1:-}" = "--system-packages" ]; then
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+# The local cluster's real node (containerd, runc, CNI plugins, iptables for
+# kube-proxy inside its namespace) and the image factory (mmdebstrap, umoci,
+# skopeo): for ./dev start and the tests alike. Without root the cluster runs
+# with KWOK nodes only and says why.
+node_missing=()
+for pair in /usr/bin/containerd:containerd /usr/sbin/runc:runc /usr/lib/cni/bridge:containernetworking-plugins \
+            /usr/sbin/ip:iproute2 /usr/sbin/iptables:iptables /usr/sbin/conntrack:conntrack /usr/bin/nsenter:util-linux \
+            /usr/bin/mmdebstrap:mmdebstrap /usr/bin/umoci:umoci /usr/bin/skopeo:skopeo /usr/bin/javac:default-jdk-headless; do
+  [ -e "${pair%%:*}" ] || command -v "$(basename "${pair%%:*}")" >/dev/null || node_missing+=("${pair##*:}")
+done
+if [ ${#node_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "[install] Debian packages for the real node and the image factory: ${node_missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null
+  else
+    echo "[install] not root: the local cluster will run without a real node (missing ${node_missing[*]})" >&2
   fi
 fi
 
@@ -37,7 +59,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
   echo "$hash" > "$stamp"
 fi
 
-# Go-built control plane binaries (etcd, kube-apiserver, kcm, scheduler, kwok), cached by version
+# Go-built binaries (etcd, kube-apiserver, kcm, scheduler, kubelet, kube-proxy, kwok, CoreDNS), cached by version
 if [ -x tools/local-cluster/build.sh ] || [ -f tools/local-cluster/build.sh ]; then
   bash tools/local-cluster/build.sh
 fi
