@@ -185,9 +185,10 @@ export const skywalkingPlugin = createBackendPlugin({
             specPolicy: specPolicyFromConfig(config),
             trustedServices: trustedServicesFromConfig(config),
             entityOwner: async (entityRef, credentials) => {
-              const entity = await catalog.getEntityByRef(entityRef, { credentials }).catch(() => undefined);
-              const owner = entity?.spec?.owner;
-              return typeof owner === 'string' ? owner : undefined;
+              const entity = await catalog.getEntityByRef(entityRef, { credentials });
+              if (!entity) return undefined;
+              const owner = entity.spec?.owner;
+              return { owner: typeof owner === 'string' ? owner : undefined };
             },
           }),
         );

@@ -22,8 +22,8 @@ export interface AuthorizerOptions {
   userInfo?: UserInfoService;
   /** service principals (subjects such as `plugin:scaffolder` or `external:ci`) that may write; none by default */
   trustedServices?: string[];
-  /** the owner (spec.owner) of a catalog entity, read with the caller's credentials; undefined when it does not exist */
-  entityOwner?: (entityRef: string, credentials: BackstageCredentials) => Promise<string | undefined>;
+  /** a catalog entity's owner (spec.owner), read with the caller's credentials; undefined when there is no such entity */
+  entityOwner?: (entityRef: string, credentials: BackstageCredentials) => Promise<{ owner?: string } | undefined>;
 }
 
 const conditionAuthorizer = createConditionAuthorizer<SkyWalkingBackendResource, unknown>(Object.values(skywalkingBackendPermissionRules));
@@ -109,10 +109,10 @@ export function createAuthorizer(o: AuthorizerOptions) {
       }
       const entityRef = typeof body.entityRef === 'string' && body.entityRef ? body.entityRef : undefined;
       if (entityRef && !mine.has(entityRef.toLocaleLowerCase('en-US'))) {
-        // an entity (component, system) is yours when its owner is among your refs
-        const entityOwner = o.entityOwner ? await o.entityOwner(entityRef, credentials) : undefined;
-        if (!entityOwner || !mine.has(entityOwner.toLocaleLowerCase('en-US'))) {
-          errors.push({ path: 'entityRef', message: `${entityRef} is neither among your ownership refs nor an entity owned by them${entityOwner ? ` (its owner is ${entityOwner})` : ''}` });
+        // the catalog entity standing for the backend: new (the catalog module registers it), or one of yours
+        const entity = o.entityOwner ? await o.entityOwner(entityRef, credentials) : { owner: undefined };
+        if (entity && !(entity.owner && mine.has(entity.owner.toLocaleLowerCase('en-US')))) {
+          errors.push({ path: 'entityRef', message: `${entityRef} exists and is not owned by you or your groups${entity.owner ? ` (its owner is ${entity.owner})` : ''}` });
         }
       }
       return errors;

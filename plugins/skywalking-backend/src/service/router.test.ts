@@ -147,7 +147,7 @@ describe('REST API router (HTTP)', () => {
                 userInfo: {
                   getUserInfo: async () => ({ userEntityRef: ALICE, ownershipEntityRefs: [ALICE, 'group:default/team-a'] }),
                 },
-                entityOwner: async ref => (ref === 'resource:default/demo' ? 'group:default/team-a' : undefined),
+                entityOwner: async ref => (ref === 'resource:default/demo' ? { owner: 'group:default/team-a' } : undefined),
               }),
             );
             httpRouter.addAuthPolicy({

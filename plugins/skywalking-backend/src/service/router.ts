@@ -70,7 +70,7 @@ export interface RouterOptions {
   /** the caller's ownership refs, for the owner a create records (M4) */
   userInfo?: UserInfoService;
   /** the owner of a catalog entity named as a backend's entityRef */
-  entityOwner?: (entityRef: string, credentials: BackstageCredentials) => Promise<string | undefined>;
+  entityOwner?: (entityRef: string, credentials: BackstageCredentials) => Promise<{ owner?: string } | undefined>;
   /** what dangerous spec fields may hold (images, env names, storage hosts); default: the product's defaults, no external storage */
   specPolicy?: SpecPolicy;
   /** service principals that may write (skywalking.permissions.trustedServices); none by default */
