@@ -53,6 +53,31 @@ export interface BackendSummary extends BackendRef {
   owner?: string;
   /** catalog Resource entity registered for this backend */
   entityRef?: string;
+  /** changes of this backend kept in the portal's outbox: still waiting, and given up (dead letters) */
+  outbox?: BackendOutboxStatus;
+}
+
+/** A queued change the portal gave up on: its attempts were refused, or it waited too long. */
+export interface OutboxDeadLetter {
+  id: number | string;
+  operation: string;
+  actor: string;
+  attempts: number;
+  /** why it was given up (the API server's last answer, expiry, a re-check that refused it) */
+  reason?: string;
+  createdAt?: string;
+  deadAt?: string;
+}
+
+export interface BackendOutboxStatus {
+  pending: number;
+  dead: OutboxDeadLetter[];
+}
+
+/** GET /backends: the backends, and the clusters that could not be listed (their backends are missing from items, not gone). */
+export interface BackendList {
+  items: BackendSummary[];
+  unavailableClusters: { cluster: string; message: string }[];
 }
 
 export interface PodSummary {

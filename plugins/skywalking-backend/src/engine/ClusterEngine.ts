@@ -39,6 +39,14 @@ export interface ClusterEngineOptions {
   onRetry?: (r: RetryRecord) => void;
 }
 
+/** A reconcile's write refused because this replica no longer leads the cluster. */
+export class NotLeaderError extends Error {
+  override name = 'NotLeaderError';
+  constructor(cluster: string, identity: string) {
+    super(`${identity} no longer leads cluster ${cluster}: the reconcile stops before its next write`);
+  }
+}
+
 /** A failed reconcile queued again, for metrics. */
 export interface RetryRecord {
   kind: string;
@@ -115,10 +123,15 @@ export class ClusterEngine {
       },
     });
     this.queue.pause(); // until we lead
-    this.applier = new Applier(o.kc, () => this.writes++);
+    this.applier = new Applier(
+      o.kc,
+      () => this.writes++,
+      () => this.assertLeader(),
+    );
     this.upgrades = new UpgradeController(o.kc, {
       event: (cr, type, reason, note) => this.event(cr, type, reason, note),
       onWrite: () => this.writes++,
+      beforeWrite: () => this.assertLeader(),
       log: msg => this.o.logger.info(msg),
     });
     this.elector = new LeaderElector({
@@ -156,6 +169,15 @@ export class ClusterEngine {
 
   isLeader() {
     return this.elector.isLeader();
+  }
+
+  /**
+   * Called right before every write of a reconcile: a reconcile that began
+   * while we led may outlast the lead (a slow API server); its writes stop
+   * at the moment the renew deadline passed, not at the next reconcile.
+   */
+  private assertLeader() {
+    if (!this.elector.isLeader()) throw new NotLeaderError(this.o.cluster, this.elector.identity);
   }
 
   /** every line about one object carries its cluster, kind and key */
@@ -253,6 +275,8 @@ export class ClusterEngine {
       });
     }
     await Promise.all(informers.map(inf => inf.start()));
+    // stopped while the informers listed (a start that outlived its deadline): no elector, no timers
+    if (this.stopped) return;
     this.elector.start();
     const every = this.o.resyncIntervalMs ?? 600_000;
     const tick = () => {
@@ -349,6 +373,11 @@ export class ClusterEngine {
         if (next.requeueAfterMs !== undefined) this.queue.addAfter(k, next.requeueAfterMs);
       }
     } catch (e) {
+      // lost the lead mid-reconcile: nothing to retry here, the new leader reconciles it (and so do we, on taking the lead again)
+      if (e instanceof NotLeaderError) {
+        log.info(e.message);
+        return;
+      }
       error = e;
       if (this.queue.attempts(k) === 0) await this.event(full, 'Warning', 'ReconcileFailed', `${(e as Error)?.message ?? e}`.slice(0, 1000));
       throw e;
@@ -367,6 +396,7 @@ export class ClusterEngine {
       for (const live of this.childInformers.get(child.kind)?.list(cr.metadata.namespace) ?? []) {
         const owned = (live.metadata?.ownerReferences ?? []).some((r: any) => r.controller && r.uid === cr.metadata.uid);
         if (!owned || want.has(`${child.kind}/${live.metadata.name}`)) continue;
+        this.assertLeader();
         await k8s.KubernetesObjectApi.makeApiClient(this.o.kc)
           .delete({ apiVersion: child.apiVersion, kind: child.kind, metadata: { name: live.metadata.name, namespace: live.metadata.namespace } })
           .catch((e: any) => {
@@ -384,6 +414,7 @@ export class ClusterEngine {
     if (!statusChanged(cr.status, status)) return;
     const k8s = await loadK8s();
     const custom = this.o.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.assertLeader();
     await custom.patchNamespacedCustomObjectStatus(
       { group: SWCK_GROUP, version: SWCK_VERSION, namespace: cr.metadata.namespace, plural: def.plural, name: cr.metadata.name, body: { status }, fieldManager: FIELD_MANAGER },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -404,6 +435,7 @@ export class ClusterEngine {
   private async event(cr: CustomObject, type: 'Normal' | 'Warning', reason: string, note: string) {
     const k8s = await loadK8s();
     try {
+      this.assertLeader();
       await this.o.kc.makeApiClient(k8s.EventsV1Api).createNamespacedEvent({
         namespace: cr.metadata.namespace,
         body: {

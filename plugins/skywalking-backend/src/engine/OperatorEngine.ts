@@ -4,6 +4,7 @@ import { ensureSwckCrds } from '../clusters/crds';
 import { ClusterEngine, ReconcileRecord, RetryRecord } from './ClusterEngine';
 import { defaultIdentity } from './LeaderElector';
 import { detectSwckController } from './swck';
+import { withDeadline } from '../service/outbox/deadline';
 
 export interface OperatorEngineOptions {
   clusters: ClusterRegistry;
@@ -26,6 +27,12 @@ export interface OperatorEngineOptions {
   resyncIntervalMs?: number;
   /** applies writes kept while a cluster was unreachable; called after each successful health check */
   drainOutbox?: (cluster: string) => Promise<number>;
+  /**
+   * How long detecting SWCK's controller, installing CRDs, starting an engine
+   * or draining the outbox may take (default 30 s): a call the API server
+   * never answers must not stop the cluster's health checks for good.
+   */
+  stepTimeoutMs?: number;
 }
 
 export interface ClusterOperatorState {
@@ -115,13 +122,18 @@ export class OperatorEngine {
     try {
       await this.ensureStarted(cluster);
       if (this.drain) {
-        const n = await this.drain(cluster);
+        // a drain past its deadline goes on (OutboxDrainer keeps its claim and starts no second drain of the cluster)
+        const n = await withDeadline(this.drain(cluster), this.stepTimeout, `cluster ${cluster}: outbox drain`);
         if (n) log.info(`applied ${n} queued change(s) to cluster ${cluster}`);
       }
     } catch (e) {
       log.warn(`cluster ${cluster}: ${(e as Error).message}`);
     }
     this.schedule(cluster, this.o.healthIntervalMs ?? 15_000);
+  }
+
+  private get stepTimeout() {
+    return this.o.stepTimeoutMs ?? 30_000;
   }
 
   /** Starts the cluster's engine if it should run and does not yet (idempotent). */
@@ -137,7 +149,7 @@ export class OperatorEngine {
     const def = this.o.clusters.definition(cluster);
     const log = this.o.logger.child({ cluster });
     const kc = this.o.clusters.kubeConfig(cluster);
-    const evidence = await detectSwckController(kc);
+    const evidence = await withDeadline(detectSwckController(kc), this.stepTimeout, `cluster ${cluster}: detecting SWCK's controller`);
     if (evidence) {
       if (!this.swck.has(cluster)) log.info(`SWCK's controller runs in cluster ${cluster} (${evidence}): leaving reconciliation to it`);
       this.swck.set(cluster, evidence);
@@ -151,7 +163,7 @@ export class OperatorEngine {
     this.swck.delete(cluster);
     if (!def.reconcile || this.engines.has(cluster) || !this.running) return;
     if (this.o.installCrds ?? true) {
-      const crds = await ensureSwckCrds(kc);
+      const crds = await withDeadline(ensureSwckCrds(kc), this.stepTimeout, `cluster ${cluster}: installing CRDs`);
       if (crds.created.length) log.info(`installed CRDs in cluster ${cluster}: ${crds.created.join(', ')}`);
       for (const f of crds.failed) log.warn(`cluster ${cluster}: CRD ${f.name}: ${f.error}`);
     }
@@ -186,10 +198,11 @@ export class OperatorEngine {
     });
     this.engines.set(cluster, engine);
     try {
-      await engine.start();
+      await withDeadline(engine.start(), this.stepTimeout, `cluster ${cluster}: starting the engine`);
     } catch (e) {
+      // a start still under way stops itself once its informers answer (ClusterEngine.start checks stopped)
       this.engines.delete(cluster);
-      await engine.stop();
+      await withDeadline(engine.stop(), this.stepTimeout, `cluster ${cluster}: stopping the engine`).catch(() => undefined);
       throw e;
     }
   }

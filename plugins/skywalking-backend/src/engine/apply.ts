@@ -67,6 +67,8 @@ export class Applier {
   constructor(
     private readonly kc: K8s.KubeConfig,
     private readonly onWrite: (verb: string, obj: KubeObject) => void = () => {},
+    /** called right before each PATCH; throws when this replica may no longer write (lost the lead mid-reconcile) */
+    private readonly beforeWrite: () => void = () => {},
   ) {}
 
   private client?: K8s.KubernetesObjectApi;
@@ -95,9 +97,11 @@ export class Applier {
     if (upToDate(desired, current)) return false;
     const handoff = replicasHandoff(desired, current);
     if (handoff) {
+      this.beforeWrite();
       await serverSideApply(client, handoff, REPLICAS_HANDOFF_MANAGER);
       this.onWrite('apply', handoff);
     }
+    this.beforeWrite();
     await serverSideApply(client, desired);
     this.onWrite('apply', desired);
     return true;

@@ -214,6 +214,8 @@ export class UpgradeController {
     private readonly o: {
       event: (cr: CustomObject, type: 'Normal' | 'Warning', reason: string, note: string) => Promise<void>;
       onWrite?: () => void;
+      /** called right before each write; throws when this replica may no longer write (lost the lead) */
+      beforeWrite?: () => void;
       log?: (msg: string) => void;
     },
   ) {}
@@ -229,12 +231,14 @@ export class UpgradeController {
   private async setVersion(cr: CustomObject, step: UpgradeStep, version: string) {
     const { k8s, objects } = await this.clients();
     const body = { apiVersion: SWCK_API_VERSION, kind: KIND[step], metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace }, spec: { version, image: IMAGES[step](version) } };
+    this.o.beforeWrite?.();
     await objects.patch(body as any, undefined, undefined, UPGRADE_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
     this.o.onWrite?.();
   }
 
   private async record(cr: CustomObject, r: UpgradeRecord) {
     const { k8s, custom } = await this.clients();
+    this.o.beforeWrite?.();
     await custom.patchNamespacedCustomObject(
       {
         group: SWCK_GROUP,

@@ -4,6 +4,7 @@ import {
   BACKUP_ANNOTATION,
   backupOf,
   BackendDetail,
+  BackendList,
   BackendPhase,
   BackendRef,
   BackendSummary,
@@ -38,9 +39,10 @@ import { StorageTls } from './StorageTls';
 import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
 import { startUpgrade, upgradeInProgress, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
 import { isNetworkError } from './networkError';
-import { BackendOutbox, OutboxEntry, OutboxOp } from './outbox/types';
+import { BackendOutbox, OutboxOp } from './outbox/types';
 import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
 import { writeOrQueue } from './outbox/writeOrQueue';
+import { withOutboxStatus } from './outbox/outboxStatus';
 
 export { isNetworkError } from './networkError';
 export type { BackendOutbox, OutboxEntry, OutboxOp } from './outbox/types';
@@ -363,37 +365,34 @@ export class BackendService implements BackendOperations {
 
   /** Backends of every reachable cluster; creations still waiting in an outbox show as Queued. */
   async list(): Promise<BackendSummary[]> {
-    const out: BackendSummary[] = [];
+    return (await this.listWithStatus()).items;
+  }
+
+  /**
+   * Backends of every cluster with their outbox status, and the clusters
+   * that could not be listed: a reader (the catalog provider) must not take
+   * an unreachable cluster's missing backends for deleted ones.
+   */
+  async listWithStatus(): Promise<BackendList> {
+    const items: BackendSummary[] = [];
+    const unavailableClusters: BackendList['unavailableClusters'] = [];
     await Promise.all(
       this.o.clusters.names().map(async c => {
+        const listed: BackendSummary[] = [];
         try {
           const [oaps, uis, dbs, rovers] = await Promise.all([this.listKind(c, 'OAPServer'), this.listKind(c, 'UI'), this.listKind(c, 'BanyanDB'), this.listRovers(c)]);
           const same = (a: Obj) => (b: Obj) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
           const roverOfOap = (a: Obj) => rovers.find(r => r.metadata.namespace === a.metadata.namespace && r.metadata.name === roverNames(a.metadata).daemonSet);
-          for (const oap of oaps) out.push(this.summarize(c, oap, uis.find(same(oap)), dbs.find(same(oap)), roverOfOap(oap)));
+          for (const oap of oaps) listed.push(this.summarize(c, oap, uis.find(same(oap)), dbs.find(same(oap)), roverOfOap(oap)));
         } catch (e) {
           this.o.logger.warn(`listing backends in cluster ${c} failed: ${(e as Error).message}`);
+          unavailableClusters.push({ cluster: c, message: (e as Error).message });
         }
-        for (const entry of await this.o.outbox.pending(c).catch(() => [] as OutboxEntry[])) {
-          if (entry.op.operation !== 'create') continue;
-          const spec = entry.op.payload.args[0] as SkyWalkingBackendSpec;
-          if (out.some(b => b.cluster === c && b.namespace === spec.namespace && b.name === spec.name)) continue;
-          out.push({
-            cluster: c,
-            namespace: spec.namespace,
-            name: spec.name,
-            version: spec.version,
-            phase: 'Queued',
-            conditions: [],
-            oap: { desired: spec.oap?.replicas ?? 1, ready: 0 },
-            storage: spec.storage?.type ?? 'banyandb',
-            paused: false,
-            owner: spec.owner,
-          });
-        }
+        items.push(...(await withOutboxStatus(c, listed, this.o.outbox)));
       }),
     );
-    return out.sort((a, b) => `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`));
+    items.sort((a, b) => `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`));
+    return { items, unavailableClusters: unavailableClusters.sort((a, b) => a.cluster.localeCompare(b.cluster)) };
   }
 
   /**
