@@ -31,6 +31,35 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
 import { RequirePermission } from '@backstage/plugin-permission-react';
 import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  configApiRef,
+  githubAuthApiRef,
+  SignInPageProps,
+  useApi,
+} from '@backstage/core-plugin-api';
+
+const githubProvider = {
+  id: 'github-auth-provider',
+  title: 'GitHub',
+  message: 'Sign in using GitHub',
+  apiRef: githubAuthApiRef,
+};
+
+/**
+ * Guest sign-in for the demo; GitHub where `auth.environment` is production
+ * (app-config.production.yaml, whose backend has no guest provider).
+ */
+function AppSignInPage(props: SignInPageProps) {
+  const production =
+    useApi(configApiRef).getOptionalString('auth.environment') === 'production';
+  return (
+    <SignInPage
+      {...props}
+      auto
+      providers={production ? [githubProvider] : ['guest']}
+    />
+  );
+}
 
 const app = createApp({
   apis,
@@ -50,7 +79,7 @@ const app = createApp({
     });
   },
   components: {
-    SignInPage: props => <SignInPage {...props} auto providers={['guest']} />,
+    SignInPage: AppSignInPage,
   },
 });
 
