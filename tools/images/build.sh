@@ -109,7 +109,8 @@ if [ ${#todo[@]} -gt 0 ]; then
     fi
     echo "[images] installing Debian packages: ${missing[*]}" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # with Recommends: mmdebstrap uses gpg (signed-by check) and mount, gcc brings libc6-dev
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 
   # two builds at once: the second waits, then finds the first one's images

@@ -7,6 +7,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 
 const repo = path.resolve(__dirname, '../../..');
 // the JVM flags shop.yaml gives the pods
@@ -154,4 +155,25 @@ describe('the demo shop on loopback', () => {
     expect(code).toBe(143); // the JVM's exit status after SIGTERM and its shutdown hooks
     expect(orders.lines.some(l => /event=stopping/.test(l))).toBe(true);
   }, 60_000);
+});
+
+describe('examples/kubernetes/shop.yaml', () => {
+  it('runs every container from the image the factory builds, with probes on the endpoints the services serve', () => {
+    const [image] = execFileSync('bash', [path.join(repo, 'tools/images/build.sh'), '--list', 'demo-shop'])
+      .toString()
+      .trim()
+      .split('\n');
+    expect(image).toMatch(/^skywalking-backstage\/demo-shop:/);
+    const docs = parseAllDocuments(fs.readFileSync(path.join(repo, 'examples/kubernetes/shop.yaml'), 'utf8')).map(d => d.toJS());
+    const containers = docs.flatMap(d => d.spec?.template?.spec?.containers ?? []);
+    expect(containers.map((c: any) => c.command.at(-1))).toEqual(['/app/frontend.jar', '/app/orders.jar', '/app/payments.jar']);
+    for (const c of containers) {
+      expect(c).toMatchObject({
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+        livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+      });
+    }
+  });
 });
