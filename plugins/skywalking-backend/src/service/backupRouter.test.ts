@@ -198,6 +198,21 @@ describe('backup REST API (HTTP)', () => {
     expect((await store.listBackends()).find(b => b.name === 'copy')).toMatchObject({ ownerRef: 'group:default/team', createdBy: ALICE });
   });
 
+  it("refuses to overwrite an existing backend's data with another backend's backup unless inPlace is true (H5)", async () => {
+    const body = { backup: '2026-11-29', from: { cluster: 'local', namespace: 'skywalking', name: 'copy' } };
+    const res = await post('/backends/local/skywalking/demo/restore').send(body);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/skywalking\/demo exists in cluster local: restoring skywalking\/copy's backup into it replaces its data; send "inPlace": true/);
+    expect(authorized).toEqual([
+      { name: 'skywalking.backend.read', resourceRef: 'local/skywalking/copy' },
+      { name: 'skywalking.backend.restore', resourceRef: 'local/skywalking/demo' },
+    ]);
+    expect(k8sCalls).toEqual([]);
+    const bad = await post('/backends/local/skywalking/demo/restore').send({ ...body, inPlace: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields).toEqual([{ path: 'inPlace', message: 'must be true or false' }]);
+  });
+
   it('refuses to restore from a PVC into another namespace (400, target.pvc)', async () => {
     const res = await post('/backends/local/other/copy/restore').send({ backup: '2026-11-29', from: { cluster: 'local', namespace: 'skywalking', name: 'demo' } });
     expect(res.status).toBe(400);
