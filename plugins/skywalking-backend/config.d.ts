@@ -4,6 +4,30 @@ export interface Config {
     /** SkyWalking version offered by default (template, API). */
     defaultVersion?: string;
     /**
+     * Which clusters and namespaces an owner may act on (tracing toggle,
+     * create, update, scale, pause, resume, upgrade, delete, backup, restore).
+     * Not configured: nothing is mapped to anyone and every such action is
+     * refused with a 403 naming this key. See the README, Security.
+     */
+    tenancy?: {
+      mappings?: Array<{
+        /** owner refs (`group:default/team-a`, `user:default/alice`; short forms are groups) */
+        owners?: string[];
+        /** catalog System refs; they count for whoever owns that System in the catalog */
+        systems?: string[];
+        /** cluster name patterns: `*` any run of characters, `?` one (no regular expressions) */
+        clusters: string[];
+        /** namespace patterns, e.g. `team-a-*` */
+        namespaces: string[];
+      }>;
+      /**
+       * Opt-in: a live Namespace's `skywalking-backstage.io/owner` annotation
+       * (entity refs, comma separated) or label (a group name) maps it to
+       * those owners; `true` for every cluster, or the cluster patterns.
+       */
+      namespaceOwner?: boolean | { clusters?: string[] };
+    };
+    /**
      * Images (patterns, `*` any run of characters) the portal may run besides its defaults
      * (the snapshot tools, the Java agent): `storage.external.snapshot.image` must match one.
      */

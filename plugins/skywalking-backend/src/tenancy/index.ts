@@ -1,0 +1,2 @@
+export { TenancyService, TenancyDeniedError } from './TenancyService';
+export type { TenancyServiceOptions, TenancyGuard, TenancyCatalog } from './TenancyService';
