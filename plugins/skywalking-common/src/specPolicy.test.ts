@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import fc from 'fast-check';
 import { validateBackendSpec } from './backendSpec';
+import { injectAgent } from './inject';
 import { restoreInitContainer, restoreScript } from './operator/backup';
 import { CustomObject } from './operator/render';
 import { snapshotPodTemplate, STORAGE_TYPE_ANNOTATION } from './operator/snapshot';
@@ -209,5 +210,22 @@ describe('redactSpec', () => {
     expect(JSON.stringify(red)).not.toMatch(/let-me-in|hunter2|user:secret/);
     // the input is left as it is (it still has to be applied)
     expect(spec.oap.config[1].value).toBe('let-me-in');
+  });
+});
+
+describe('agent init container image', () => {
+  const pod = (annotations: Record<string, string> = {}) => ({
+    metadata: { name: 'shop', labels: { 'swck-java-agent-injected': 'true' }, annotations },
+    spec: { containers: [{ name: 'app', image: 'shop:1' }] },
+  });
+
+  it('injects the default agent image under the default allowlist, and nothing with an image outside it', () => {
+    const ok = injectAgent({ pod: pod(), allowedImages: defaultSpecPolicy().allowedImages });
+    expect(ok.injected).toBe(true);
+    const bad = injectAgent({ pod: pod({ 'sidecar.skywalking.apache.org/initcontainer.Image': 'evil.example.com/agent:1' }), allowedImages: defaultSpecPolicy().allowedImages });
+    expect(bad.injected).toBe(false);
+    expect(bad.errors).toEqual([{ path: 'initcontainer.Image', message: '"evil.example.com/agent:1" is not an allowed agent image (skywalking.allowedImages)' }]);
+    const swAgent = injectAgent({ pod: pod(), defaults: { javaSidecar: { image: 'evil.example.com/agent:1' } }, allowedImages: defaultSpecPolicy().allowedImages });
+    expect(swAgent.injected).toBe(false);
   });
 });

@@ -7,6 +7,7 @@
  * sidecars are never injected, and every addition is recorded in a marker
  * annotation so that removeAgent can undo exactly that.
  */
+import { matchesAny } from '../specPolicy';
 import { compare } from 'fast-json-patch';
 import { compileContainerMatcher, MAX_CONTAINER_NAME_LENGTH } from './containerMatcher';
 import {
@@ -245,6 +246,10 @@ export function injectAgent<P extends AnyPod>(input: InjectAgentInput & { pod: P
   const volumeName = sc['sidecarVolume.Name'] ?? defaults.sharedVolumeName ?? DEFAULT_SHARED_VOLUME_NAME;
   const initName = sc['initcontainer.Name'] ?? sidecarDefaults.name ?? DEFAULT_INIT_CONTAINER_NAME;
   const image = sc['initcontainer.Image'] ?? sidecarDefaults.image ?? DEFAULT_AGENT_IMAGE;
+  if (input.allowedImages && !matchesAny(input.allowedImages, image)) {
+    errors.push({ path: 'initcontainer.Image', message: `${JSON.stringify(image)} is not an allowed agent image (skywalking.allowedImages)` });
+    return unchanged(original, 'the agent image is not allowed', errors, warnings);
+  }
 
   let command: string[];
   let args: string[];

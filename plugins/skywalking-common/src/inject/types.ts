@@ -112,6 +112,13 @@ export interface InjectAgentInput {
    * (explicit requests: CLI, patch mode). An explicit `"false"` is still respected.
    */
   force?: boolean;
+  /**
+   * Image patterns (`*` any run of characters) the agent init container may
+   * use (skywalking.allowedImages with the default agent image); an
+   * annotation or SwAgent naming another image injects nothing, with an
+   * error. Unset: not checked (the CLI).
+   */
+  allowedImages?: string[];
 }
 
 export interface InjectionError {
