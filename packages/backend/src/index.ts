@@ -1,18 +1,20 @@
 /*
- * The demo portal's backend: catalog, scaffolder, auth (guest), permissions and
+ * The demo portal's backend: catalog, scaffolder, auth, permissions and
  * the SkyWalking plugins, on the new backend system.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { catalogModuleSkyWalkingBackends } from '@skywalking-backstage/plugin-skywalking-backend';
 import { skywalkingDemoPermissionPolicyModule } from './permissionPolicy';
+import { signInProviders } from './signInProviders';
 
 const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
 
-// auth: guest sign-in for the demo
+// auth: the configured sign-in providers (guest for the demo, GitHub in
+// app-config.production.yaml), see ./signInProviders.ts
 backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(signInProviders);
 
 // catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
