@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
 import type { BackendRef } from './api';
 /**
  * How a catalog entity maps to Kubernetes objects: the same annotations as
@@ -55,14 +57,32 @@ export function entityWorkloadSelector(entity: EntityLike): EntityWorkloadSelect
   };
 }
 
+const ENTITY_NAME_PART = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HASH_HEX = 16;
+
 /**
  * Name of the catalog Resource that represents a backend. The scaffolder
  * action returns it and the catalog provider emits it, so both must agree.
+ *
+ * Distinct backends get distinct names (joining the parts with "-" made
+ * cluster `a-b`/namespace `c` and cluster `a`/namespace `b-c` one entity, and
+ * cutting at 63 characters merged long names): `skywalking.<cluster>.<namespace>.<name>`
+ * when every part is a DNS label and it fits in 63 characters (the dots
+ * separate parts that cannot hold one); otherwise a readable prefix and 64
+ * bits of the SHA-256 of the exact parts, `skywalking-<prefix>-<hash>`,
+ * which has no dot and so never equals a name of the first form.
  */
 export function backendEntityName(b: { cluster: string; namespace: string; name: string }): string {
-  return `skywalking-${b.cluster}-${b.namespace}-${b.name}`
+  const parts = [b.cluster, b.namespace, b.name];
+  const exact = `skywalking.${parts.join('.')}`;
+  if (exact.length <= 63 && parts.every(p => ENTITY_NAME_PART.test(p))) return exact;
+  const hash = bytesToHex(sha256(JSON.stringify(parts))).slice(0, HASH_HEX);
+  const prefix = parts
+    .join('-')
     .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 63)
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63 - 'skywalking-'.length - 1 - HASH_HEX)
     .replace(/-+$/, '');
+  return `skywalking-${prefix ? `${prefix}-` : ''}${hash}`;
 }

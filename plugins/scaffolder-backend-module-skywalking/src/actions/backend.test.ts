@@ -18,7 +18,7 @@ describe('skywalking:backend:create', () => {
     expect(api.calls[0]).toMatchObject({ method: 'POST', url: '/api/skywalking/backends' });
     expect(api.calls[0].auth).toMatch(/^Bearer /);
     expect(api.calls[0].body.spec).toMatchObject({ name: 'shop-tracing', namespace: 'skywalking', cluster: 'local', oap: { replicas: 2 }, ui: { enabled: true }, storage: { type: 'banyandb' } });
-    expect(c.output).toHaveBeenCalledWith('entityRef', 'resource:default/skywalking-local-skywalking-shop-tracing');
+    expect(c.output).toHaveBeenCalledWith('entityRef', 'resource:default/skywalking.local.skywalking.shop-tracing');
     expect(c.output).toHaveBeenCalledWith('queued', false);
   });
 
