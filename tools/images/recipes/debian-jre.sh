@@ -31,5 +31,8 @@ image_build() { # <layout> <tag> <work dir>
     { tail -n 40 "$3/mmdebstrap.log" >&2; return 1; }
   oci_new "$1" "$2"
   oci_add_tar "$1" "$2" "$3/rootfs.tar" "mmdebstrap $SUITE $PACKAGES"
-  oci_config "$1" "$2" --config.env=LANG=C.UTF-8 --config.cmd=java --config.cmd=-version
+  # an image without PATH leaves runc nothing to find `java` with (containerd adds none)
+  oci_config "$1" "$2" --config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --config.env=LANG=C.UTF-8 --config.env=JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 \
+    --config.cmd=java --config.cmd=-version
 }
