@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   /** Configuration of the SkyWalking plugins. Clusters come from `kubernetes.clusterLocatorMethods`. */
   skywalking?: {
@@ -51,6 +53,16 @@ export interface Config {
     };
     /** Namespace of the per-cluster leader-election Lease. Default `kube-system`. */
     leaseNamespace?: string;
+    /** Changes queued while their cluster is unreachable (the outbox). */
+    outbox?: {
+      /**
+       * A queued change older than this is given up (a dead letter, shown on
+       * the backends page) instead of replayed. Default 7 days.
+       */
+      maxAge?: HumanDuration | string;
+      /** Failures answered by the API server before a change is given up. Default 5. */
+      maxAttempts?: number;
+    };
     /** Per-cluster settings, keyed by the cluster name used in `kubernetes` config. */
     clusters?: {
       [name: string]: {

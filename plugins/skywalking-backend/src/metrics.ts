@@ -16,6 +16,8 @@ export const SKYWALKING_METRICS = {
   webhookInjectedPods: 'skywalking_webhook_injected_pods_total',
   clusterReachable: 'skywalking_cluster_reachable',
   leader: 'skywalking_leader',
+  outboxPending: 'skywalking_outbox_pending',
+  outboxDeadLetters: 'skywalking_outbox_dead_letters',
 } as const;
 
 /** Histogram buckets in seconds (the SDK's default ones are meant for milliseconds). */
@@ -55,6 +57,8 @@ export function createSkyWalkingMetrics(meterName = 'skywalking-backstage') {
   observe(M.workqueueDepth, 'Keys waiting in the reconcile queue per cluster');
   observe(M.clusterReachable, '1 when the cluster answered its last health check');
   observe(M.leader, '1 when this portal replica leads the cluster (reported for clusters it runs an engine for)');
+  observe(M.outboxPending, 'Queued changes waiting for their cluster (as of the last drain)');
+  observe(M.outboxDeadLetters, 'Queued changes given up (attempts refused, expired, no longer allowed): kept for a person to retry');
   return {
     onReconcile(e: { cluster: string; kind: string; durationMs: number; writes: number; error?: string }) {
       const attrs = { cluster: e.cluster, kind: e.kind, result: e.error ? 'error' : 'success' };
@@ -70,6 +74,11 @@ export function createSkyWalkingMetrics(meterName = 'skywalking-backstage') {
       admissions.add(1, { outcome: e.outcome, status: String(e.status) });
       admissionLatency.record(e.durationMs / 1000, { outcome: e.outcome });
       if (e.outcome === 'injected') injectedPods.add(1);
+    },
+    /** The outbox counts per cluster (OutboxDrainer.counts), read at collection time. */
+    setOutboxSource(counts: () => { pending: Record<string, number>; dead: Record<string, number> }) {
+      gauges.set(M.outboxPending, () => counts().pending);
+      gauges.set(M.outboxDeadLetters, () => counts().dead);
     },
     /** Per-cluster gauge sources, read at collection time. */
     setGaugeSources(sources: { queueDepth: () => Record<string, number>; reachable: () => Record<string, number>; leader: () => Record<string, number> }) {

@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import {
   backendEntityName,
+  BackendList,
   BackendSummary,
 } from '@skywalking-backstage/plugin-skywalking-common';
 
@@ -46,9 +47,16 @@ export function backendToEntity(b: BackendSummary, locationKey: string): Entity 
  * Emits every SkyWalking backend the skywalking plugin knows as a catalog
  * Resource owned by the team that requested it. Reads the plugin's REST API
  * with a service token, so it works wherever the two plugins are deployed.
+ *
+ * A cluster that could not be listed keeps the entities last seen for it
+ * (M11): its backends are unknown, not gone. After a restart, before the
+ * provider has seen that cluster once, it changes only the entities of the
+ * clusters it could list (a delta), never removing those of the others.
  */
 export class SkyWalkingBackendEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
+  /** the backends last listed per cluster */
+  private readonly lastKnown = new Map<string, BackendSummary[]>();
 
   constructor(
     private readonly deps: {
@@ -71,6 +79,10 @@ export class SkyWalkingBackendEntityProvider implements EntityProvider {
     });
   }
 
+  private deferred(items: BackendSummary[]) {
+    return items.map(b => ({ entity: backendToEntity(b, this.getProviderName()), locationKey: this.getProviderName() }));
+  }
+
   async refresh() {
     if (!this.connection) throw new Error('not connected');
     const base = await this.deps.discovery.getBaseUrl('skywalking');
@@ -84,13 +96,29 @@ export class SkyWalkingBackendEntityProvider implements EntityProvider {
       this.deps.logger.warn(`Could not list SkyWalking backends: HTTP ${res.status}`);
       return;
     }
-    const { items } = (await res.json()) as { items: BackendSummary[] };
-    await this.connection.applyMutation({
-      type: 'full',
-      entities: items.map(b => ({
-        entity: backendToEntity(b, this.getProviderName()),
-        locationKey: this.getProviderName(),
-      })),
-    });
+    const { items, unavailableClusters = [] } = (await res.json()) as Partial<BackendList> & { items: BackendSummary[] };
+    const unavailable = new Set(unavailableClusters.map(u => u.cluster));
+    for (const u of unavailableClusters) this.deps.logger.warn(`SkyWalking backends of cluster ${u.cluster} not listed (${u.message}): keeping their entities`);
+    const previous = new Map(this.lastKnown);
+    const byCluster = new Map<string, BackendSummary[]>();
+    for (const b of items) {
+      // a Queued backend of an unavailable cluster comes from the portal's outbox, not from the cluster
+      if (unavailable.has(b.cluster)) continue;
+      byCluster.set(b.cluster, [...(byCluster.get(b.cluster) ?? []), b]);
+    }
+    for (const c of new Set([...previous.keys(), ...byCluster.keys()])) {
+      if (unavailable.has(c)) continue;
+      this.lastKnown.set(c, byCluster.get(c) ?? []);
+    }
+    const unseenUnavailable = [...unavailable].filter(c => !previous.has(c));
+    if (!unseenUnavailable.length) {
+      const all = [...this.lastKnown.values()].flat();
+      await this.connection.applyMutation({ type: 'full', entities: this.deferred(all) });
+      return;
+    }
+    // an unavailable cluster never seen: its entities in the catalog are unknown here, so nothing is removed but what we saw go
+    const listed = [...byCluster.values()].flat();
+    const gone = [...previous.entries()].filter(([c]) => !unavailable.has(c)).flatMap(([c, bs]) => bs.filter(b => !(byCluster.get(c) ?? []).some(x => x.namespace === b.namespace && x.name === b.name)));
+    await this.connection.applyMutation({ type: 'delta', added: this.deferred(listed), removed: this.deferred(gone) });
   }
 }

@@ -145,14 +145,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/backends', async (req, res) => {
     // decided before anything is listed: a DENY reads no cluster
     const readable = await authz.readFilter(req, skywalkingBackendReadPermission);
-    const [items, owners] = await Promise.all([backends.list(), store.listBackends()]);
+    // the clusters that could not be listed are named: a reader must not take their backends for deleted (M11)
+    const listAll = async () => (backends.listWithStatus ? backends.listWithStatus() : { items: await backends.list(), unavailableClusters: [] });
+    const [{ items, unavailableClusters }, owners] = await Promise.all([listAll(), store.listBackends()]);
     const byKey = new Map(owners.map(o => [`${o.cluster}/${o.namespace}/${o.name}`, o]));
     const merged = items.map(b => {
       const o = byKey.get(`${b.cluster}/${b.namespace}/${b.name}`);
       // the permission rules see the recorded owner, as the resource loader does
       return { ...b, owner: o?.ownerRef ?? b.owner, entityRef: o?.entityRef ?? b.entityRef, recordedOwner: o?.ownerRef };
     });
-    res.json({ items: merged.filter(m => readable({ ...m, owner: m.recordedOwner })).map(({ recordedOwner: _r, ...b }) => redact(b)) });
+    res.json({ items: merged.filter(m => readable({ ...m, owner: m.recordedOwner })).map(({ recordedOwner: _r, ...b }) => redact(b)), unavailableClusters });
   });
 
   router.get('/backends/:cluster/:namespace/:name', async (req, res) => {

@@ -1,5 +1,6 @@
 import {
   BackendDetail,
+  BackendList,
   BackendRef,
   BackendSummary,
   ClusterSummary,
@@ -14,6 +15,8 @@ export interface BackendOperations {
   listClusters(): Promise<ClusterSummary[]>;
   listNamespaces(cluster: string): Promise<string[]>;
   list(): Promise<BackendSummary[]>;
+  /** list() with the clusters that could not be listed (GET /backends names them) */
+  listWithStatus?(): Promise<BackendList>;
   get(ref: BackendRef): Promise<BackendDetail>;
   /** `spec` is a validated SkyWalkingBackend spec */
   create(spec: Record<string, unknown>, actor: string): Promise<WriteResult>;

@@ -149,7 +149,8 @@ export class OutboxDrainer {
           try {
             await this.o.recheck(entry);
           } catch (e: any) {
-            if (isNetworkError(e)) throw e;
+            // only a decision refuses; a re-check that could not be made leaves the entry waiting
+            if (e?.name !== 'NotAllowedError') throw e;
             await this.dead(entry, `no longer allowed: ${e?.message ?? e}`, result);
             continue;
           }
