@@ -7,12 +7,15 @@ import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { WebhookServer } from '../plugins/skywalking-backend/src/webhook/server';
 import { generateServingCertificate } from '../plugins/skywalking-backend/src/webhook/certificates';
-import { admissionMutator } from '../plugins/skywalking-backend/src/tracing/admissionMutator';
 
 const silent: any = { info() {}, warn() {}, debug() {}, error() {}, child() { return silent; } };
 
 export function realisticReview(i: number) {
-  return JSON.stringify({
+  return JSON.stringify(realisticReviewObject(i));
+}
+
+function realisticReviewObject(i: number): any {
+  return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
     request: {
@@ -48,7 +51,41 @@ export function realisticReview(i: number) {
         },
       },
     },
-  });
+  };
+}
+
+const MATCHER = 'strategy.skywalking.apache.org/inject.Container';
+
+/**
+ * Reviews built to hurt: the security review's ReDoS matcher against the
+ * longest valid names, names of 10,000 characters, every annotation at its
+ * length limit with refused characters, and nested-quantifier matchers.
+ * Each is a realistic pod with the attack added, so only the attack differs.
+ */
+export function hostileReview(i: number) {
+  const doc = realisticReviewObject(i);
+  const pod = doc.request.object;
+  const a = pod.metadata.annotations;
+  switch (i % 4) {
+    case 0:
+      a[MATCHER] = '^a*a*a*a*a*a*a*a*a*b$';
+      pod.spec.containers.push(...[0, 1, 2].map(k => ({ name: `${'a'.repeat(62)}${k}`, image: 'java' })));
+      break;
+    case 1:
+      a[MATCHER] = '(a|aa)*b';
+      pod.spec.containers.push(...[0, 1].map(k => ({ name: `${'a'.repeat(10_000)}${k}`, image: 'java' })));
+      break;
+    case 2:
+      a[MATCHER] = '((((a*)*)*)*)*$';
+      for (let k = 0; k < 40; k++) a[`agent.skywalking.apache.org/agent.x${k}`] = `${'-Dx $(id) '.repeat(51)}`.slice(0, 512);
+      break;
+    default:
+      a[MATCHER] = `${'(x+x+)+y|'.repeat(28)}z`;
+      a['sidecar.skywalking.apache.org/initcontainer.args.Command'] = `${'mkdir a && '.repeat(93)}`.slice(0, 1024);
+      a['plugins.skywalking.apache.org/plugin.jdbc.trace_sql_parameters'] = '"'.repeat(512);
+      pod.spec.containers.push({ name: `${'a'.repeat(63)}`, image: 'java' });
+  }
+  return JSON.stringify(doc);
 }
 
 function floorServer(cert: { certPem: string; keyPem: string }) {
@@ -64,7 +101,7 @@ function floorServer(cert: { certPem: string; keyPem: string }) {
   });
 }
 
-async function load(port: number, ca: string, total: number, concurrency: number) {
+async function load(port: number, ca: string, total: number, concurrency: number, review: (i: number) => string = realisticReview) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, ca });
   const latencies: number[] = [];
   let next = 0;
@@ -72,7 +109,7 @@ async function load(port: number, ca: string, total: number, concurrency: number
   const worker = async () => {
     while (next < total) {
       const i = next++;
-      const body = realisticReview(i);
+      const body = review(i);
       const t0 = process.hrtime.bigint();
       await new Promise<void>((resolve, reject) => {
         const req = https.request({ host: '127.0.0.1', port, path: '/mutate-pods', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, res => {
@@ -98,18 +135,23 @@ export async function benchAdmission(opts = { total: 4000, concurrency: 16, warm
   const floor = floorServer(cert);
   await new Promise<void>(r => floor.listen(0, '127.0.0.1', () => r()));
   const floorPort = (floor.address() as AddressInfo).port;
-  const webhook = new WebhookServer({ host: '127.0.0.1', port: 0, certPem: cert.certPem, keyPem: cert.keyPem, mutate: admissionMutator, logger: silent });
+  // the portal's own mutator in its admission worker threads, as plugin.ts runs it
+  const webhook = new WebhookServer({ host: '127.0.0.1', port: 0, certPem: cert.certPem, keyPem: cert.keyPem, logger: silent });
   const hookPort = await webhook.start();
   // interleave warm-up, then measure each twice alternating, keep the better run (less noise from the other core)
   await load(floorPort, cert.caPem, opts.warmup, opts.concurrency);
   await load(hookPort, cert.caPem, opts.warmup, opts.concurrency);
-  const runs = { floor: [] as any[], webhook: [] as any[] };
+  await load(hookPort, cert.caPem, opts.warmup, opts.concurrency, hostileReview);
+  const runs = { floor: [] as any[], webhook: [] as any[], hostile: [] as any[] };
   for (let i = 0; i < 2; i++) {
     runs.floor.push(await load(floorPort, cert.caPem, opts.total, opts.concurrency));
     runs.webhook.push(await load(hookPort, cert.caPem, opts.total, opts.concurrency));
+    runs.hostile.push(await load(hookPort, cert.caPem, opts.total, opts.concurrency, hostileReview));
   }
+  const replaced = webhook.admissionPool?.replaced ?? 0;
   await webhook.stop();
   floor.close();
   const best = (rs: any[]) => rs.reduce((a, b) => (b.p50 < a.p50 ? b : a));
-  return { floor: best(runs.floor), webhook: best(runs.webhook), ...opts };
+  const bestP99 = (rs: any[]) => rs.reduce((a, b) => (b.p99 < a.p99 ? b : a));
+  return { floor: best(runs.floor), webhook: best(runs.webhook), benign: bestP99(runs.webhook), hostile: bestP99(runs.hostile), replaced, ...opts };
 }

@@ -18,6 +18,12 @@ async function main() {
     console.log(`| empty-patch floor | ${fmt(r.floor.p50)} | ${fmt(r.floor.p99)} | ${fmt(r.floor.rps, 0)} |`);
     console.log(`| injection webhook | ${fmt(r.webhook.p50)} | ${fmt(r.webhook.p99)} | ${fmt(r.webhook.rps, 0)} |`);
     console.log(`ratio webhook/floor: p50 ${fmt(r.webhook.p50 / r.floor.p50)}x, p99 ${fmt(r.webhook.p99 / r.floor.p99)}x, throughput ${fmt(r.webhook.rps / r.floor.rps)}x`);
+    console.log(`\n## Adversarial admission (same server and run: ${r.total} hostile reviews, ReDoS matchers, 10,000-character names, annotations at their limits)`);
+    console.log('| reviews | p50 ms | p99 ms | requests/s |');
+    console.log('|---|---|---|---|');
+    console.log(`| benign | ${fmt(r.benign.p50)} | ${fmt(r.benign.p99)} | ${fmt(r.benign.rps, 0)} |`);
+    console.log(`| hostile | ${fmt(r.hostile.p50)} | ${fmt(r.hostile.p99)} | ${fmt(r.hostile.rps, 0)} |`);
+    console.log(`ratio hostile/benign: p99 ${fmt(r.hostile.p99 / r.benign.p99)}x (target 2x), p50 ${fmt(r.hostile.p50 / r.benign.p50)}x; admission workers replaced after a deadline: ${r.replaced}`);
   }
   if (want('topology')) {
     const t = await benchTopology();

@@ -9,7 +9,7 @@ import { OperatorEngine } from './engine';
 import { createSkyWalkingMetrics, observeOperator, SKYWALKING_METRICS } from './metrics';
 import { BackendService } from './service/BackendService';
 import { MemoryOutbox } from './service/testOutbox';
-import { admissionMutator, deleteWebhookConfiguration, ensureWebhookConfiguration } from './tracing/admissionMutator';
+import { deleteWebhookConfiguration, ensureWebhookConfiguration } from './tracing/admissionMutator';
 import { generateServingCertificate } from './webhook/certificates';
 import { MUTATE_PODS_PATH, WebhookServer } from './webhook/server';
 
@@ -190,7 +190,6 @@ describe('metrics of real reconciles and admissions on the local control plane',
       port: 0,
       certPem: cert.certPem,
       keyPem: cert.keyPem,
-      mutate: admissionMutator,
       logger,
       // as WebhookManager is given it in plugin.ts
       observer: { onRequest: e => m.onAdmission(e) },

@@ -12,7 +12,6 @@ import { createRouter } from './service/router';
 import { OperatorEngine } from './engine';
 import { JavaAgentController } from './operator/JavaAgentController';
 import { createSkyWalkingMetrics, observeOperator } from './metrics';
-import { admissionMutator } from './tracing/admissionMutator';
 import { TracingService } from './tracing/TracingService';
 import { TopologyService } from './topology/TopologyService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -138,22 +137,25 @@ export const skywalkingPlugin = createBackendPlugin({
         });
 
         if (config.getOptionalBoolean('skywalking.webhook.enabled') ?? true) {
+          // admission runs in worker threads (the mutator module is loaded there, not passed)
           const webhook = new WebhookManager({
             config,
             clusters,
             logger,
-            mutate: admissionMutator,
             observer: { onRequest: e => metrics.onAdmission(e) },
           });
           await webhook.start();
-          await webhook.registerAll();
+          // every replica, every few minutes: the shared CA (rotated by whichever replica is first),
+          // then the caBundle in each cluster (a deleted or altered registration comes back),
+          // then this replica's serving certificate
           await scheduler.scheduleTask({
-            id: 'skywalking-webhook-certificate-rotation',
-            frequency: { hours: 1 },
-            timeout: { minutes: 5 },
+            id: 'skywalking-webhook-maintenance',
+            frequency: { minutes: 3 },
+            timeout: { minutes: 2 },
+            initialDelay: { seconds: 0 },
             scope: 'local',
             fn: async () => {
-              await webhook.rotateIfDue();
+              await webhook.maintain();
             },
           });
           lifecycle.addShutdownHook(() => webhook.stop());

@@ -13,7 +13,7 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { generateServingCertificate } from '../webhook/certificates';
 import { WebhookServer } from '../webhook/server';
-import { admissionMutator, deleteWebhookConfiguration, ensureWebhookConfiguration } from './admissionMutator';
+import { deleteWebhookConfiguration, ensureWebhookConfiguration } from './admissionMutator';
 import { loadK8s } from '../clusters/k8s';
 import { TracingNotAppliedError, TracingService, TracingServiceOptions } from './TracingService';
 
@@ -138,7 +138,6 @@ describe('webhook mode', () => {
       port: 0,
       certPem: cert.certPem,
       keyPem: cert.keyPem,
-      mutate: admissionMutator,
       logger,
     });
     const port = await server.start();

@@ -106,3 +106,58 @@ export async function review(request: AdmissionRequest, mutate: Mutator) {
     };
   }
 }
+
+export type AdmissionOutcome = 'injected' | 'skipped' | 'refused' | 'error';
+
+/** One answered request, serialized: what the HTTP server writes back. */
+export interface AdmissionAnswer {
+  status: number;
+  /** the JSON body */
+  text: string;
+  outcome: AdmissionOutcome;
+  uid?: string;
+  /** `<namespace>/<pod name>` for logs and traces */
+  key?: string;
+  /** a line for the portal's log: the refusal or mutation error */
+  warning?: string;
+}
+
+const answer = (status: number, body: unknown, outcome: AdmissionOutcome, extra: Partial<AdmissionAnswer> = {}): AdmissionAnswer => ({
+  status,
+  text: JSON.stringify(body),
+  outcome,
+  ...extra,
+});
+
+/**
+ * parse -> review -> mutate -> serialize for one request body; what an
+ * admission worker thread runs. `onParsed` hears the uid as soon as it is
+ * known, so that the server can still answer the request if the mutation
+ * overruns its deadline. Never throws.
+ */
+export async function admit(body: string | Buffer, mutate: Mutator, onParsed?: (uid: string) => void): Promise<AdmissionAnswer> {
+  const parsed = parseAdmissionReview(body);
+  if (!parsed.ok) return answer(parsed.status, { error: parsed.message }, 'refused', { warning: `refused admission request: ${parsed.message}` });
+  const { request } = parsed;
+  onParsed?.(request.uid);
+  const meta = request.object?.metadata;
+  const key = `${typeof request.namespace === 'string' ? request.namespace : ''}/${String(meta?.name ?? meta?.generateName ?? '?').slice(0, 253)}`;
+  try {
+    const r = await review(request, mutate);
+    let outcome: AdmissionOutcome = r.injected ? 'injected' : 'skipped';
+    if (r.error) outcome = 'error';
+    return answer(200, r.review, outcome, { uid: request.uid, key, ...(r.error ? { warning: `admission ${key}: ${r.error}` } : {}) });
+  } catch (e: any) {
+    // review() catches the mutator's errors; this is a failure to build or serialize the answer
+    return answer(200, allowedWithoutPatch(request.uid, `skywalking: agent not injected: ${e?.message ?? e}`), 'error', {
+      uid: request.uid,
+      key,
+      warning: `admission ${key} failed: ${e?.message ?? e}`,
+    });
+  }
+}
+
+/** failurePolicy Ignore, answered by us: the pod is admitted unchanged, with the reason as a warning. */
+export function allowedWithoutPatch(uid: string, warning: string) {
+  return allow(uid, { warnings: [warning] });
+}

@@ -83,8 +83,8 @@ export function generateCa(opts: { commonName: string; validityMs: number; now?:
 }
 
 /**
- * A serving certificate (serverAuth, the given DNS names and IPs) signed by
- * the CA; never valid past the CA.
+ * A serving certificate (serverAuth, the given DNS names and IPs) or a
+ * client certificate, signed by the CA; never valid past the CA.
  */
 export function issueCertificate(opts: {
   ca: { certPem: string; keyPem: string };
@@ -93,6 +93,8 @@ export function issueCertificate(opts: {
   ipAddresses?: string[];
   validityMs: number;
   now?: Date;
+  /** serverAuth by default; clientAuth for a client certificate (mTLS) */
+  usage?: 'serverAuth' | 'clientAuth';
 }): IssuedCertificate {
   const now = opts.now ?? new Date();
   const ca = forge.pki.certificateFromPem(opts.ca.certPem);
@@ -110,7 +112,7 @@ export function issueCertificate(opts: {
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'extKeyUsage', [opts.usage ?? 'serverAuth']: true },
     {
       name: 'subjectAltName',
       altNames: [...opts.dnsNames.map(value => ({ type: 2, value })), ...(opts.ipAddresses ?? []).map(ip => ({ type: 7, ip }))],

@@ -36,7 +36,7 @@ describe('WebhookServer', () => {
     certPem: cert.certPem,
     keyPem: cert.keyPem,
     logger: mockServices.logger.mock(),
-    mutate: () => ({ patch: [{ op: 'add', path: '/metadata/annotations', value: { a: 'b' } }] }),
+    mutator: { module: require.resolve('./__fixtures__/testMutators'), export: 'constantPatch' },
     observer: { onRequest: e => events.push(e) },
   });
   let port = 0;

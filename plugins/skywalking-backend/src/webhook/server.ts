@@ -3,14 +3,15 @@ import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Span, SpanStatusCode, trace } from '@opentelemetry/api';
-import { MAX_ADMISSION_BODY_BYTES, Mutator, parseAdmissionReview, review } from './admission';
+import { AdmissionOutcome, MAX_ADMISSION_BODY_BYTES } from './admission';
+import { AdmissionPool, MutatorModule } from './admissionPool';
 
 export const MUTATE_PODS_PATH = '/mutate-pods';
 
 const tracer = trace.getTracer('skywalking-backstage');
 
 export interface AdmissionObserver {
-  onRequest(e: { durationMs: number; outcome: 'injected' | 'skipped' | 'refused' | 'error'; status: number }): void;
+  onRequest(e: { durationMs: number; outcome: AdmissionOutcome; status: number }): void;
 }
 
 export interface WebhookServerOptions {
@@ -18,7 +19,14 @@ export interface WebhookServerOptions {
   port: number;
   certPem: string;
   keyPem: string;
-  mutate: Mutator;
+  /** the mutator the worker threads load; default the portal's own (webhook/podMutator.ts) */
+  mutator?: MutatorModule;
+  /** admission worker threads; default 2 */
+  workers?: number;
+  /** per-request deadline in ms; past it the pod is admitted unchanged with a warning. Default 2000. */
+  deadlineMs?: number;
+  /** PEM CA(s) the API server's client certificate must chain to; when set, clients without one are refused */
+  clientCaPem?: string;
   logger: LoggerService;
   observer?: AdmissionObserver;
 }
@@ -26,16 +34,33 @@ export interface WebhookServerOptions {
 /**
  * The HTTPS endpoint the Kubernetes API server calls for pod admission.
  * Bounded body size, JSON refusals with a reason, never a crash; the serving
- * certificate can be swapped without dropping the listener.
+ * certificate can be swapped without dropping the listener. The review
+ * itself runs in worker threads with a deadline (admissionPool.ts): this
+ * process's event loop only moves bytes.
  */
 export class WebhookServer {
   private server?: https.Server;
+  private pool?: AdmissionPool;
 
   constructor(private readonly options: WebhookServerOptions) {}
 
+  /** The worker pool (started with the server). */
+  get admissionPool(): AdmissionPool | undefined {
+    return this.pool;
+  }
+
   async start(): Promise<number> {
+    const { logger } = this.options;
+    this.pool = new AdmissionPool({
+      size: this.options.workers,
+      deadlineMs: this.options.deadlineMs ?? 2000,
+      mutator: this.options.mutator,
+      onReplaced: reason => logger.warn(`admission worker replaced: ${reason}`),
+    });
+    await this.pool.start();
+    const mtls = this.options.clientCaPem ? { ca: this.options.clientCaPem, requestCert: true, rejectUnauthorized: true } : {};
     this.server = https.createServer(
-      { cert: this.options.certPem, key: this.options.keyPem, minVersion: 'TLSv1.2' },
+      { cert: this.options.certPem, key: this.options.keyPem, minVersion: 'TLSv1.2', ...mtls },
       (req, res) =>
         // one span per admission request, ended when the answer is written
         tracer.startActiveSpan('skywalking.admission', { attributes: { 'http.request.method': req.method ?? '', 'url.path': req.url ?? '' } }, span =>
@@ -55,10 +80,10 @@ export class WebhookServer {
     const { logger, observer } = this.options;
     const started = process.hrtime.bigint();
     let done = false;
-    const finish = (status: number, body: unknown, outcome: 'injected' | 'skipped' | 'refused' | 'error') => {
+    const finish = (status: number, body: unknown, outcome: AdmissionOutcome) => {
       if (done) return;
       done = true;
-      const text = JSON.stringify(body);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       span.setAttributes({ 'skywalking.admission.outcome': outcome, 'http.response.status_code': status });
@@ -103,25 +128,12 @@ export class WebhookServer {
     });
     req.on('end', async () => {
       if (aborted) return;
-      const parsed = parseAdmissionReview(Buffer.concat(chunks));
-      if (!parsed.ok) {
-        logger.warn(`refused admission request: ${parsed.message}`);
-        finish(parsed.status, { error: parsed.message }, 'refused');
-        return;
-      }
-      try {
-        const r = await review(parsed.request, this.options.mutate);
-        const key = `${parsed.request.namespace ?? ''}/${parsed.request.object?.metadata?.name ?? parsed.request.object?.metadata?.generateName ?? '?'}`;
-        span.setAttributes({ 'skywalking.key': key, 'skywalking.admission.uid': parsed.request.uid });
-        if (r.error) logger.warn(`admission ${key}: ${r.error}`, { key, uid: parsed.request.uid });
-        else logger.debug(`admission ${key}: ${r.injected ? 'injected' : r.skipped}`, { key, uid: parsed.request.uid });
-        let outcome: 'injected' | 'skipped' | 'error' = r.injected ? 'injected' : 'skipped';
-        if (r.error) outcome = 'error';
-        finish(200, r.review, outcome);
-      } catch (e: any) {
-        logger.error(`admission handler failed: ${e.message}`);
-        finish(500, { error: e.message }, 'error');
-      }
+      const a = await this.pool!.run(Buffer.concat(chunks));
+      if (a.key) span.setAttributes({ 'skywalking.key': a.key });
+      if (a.uid) span.setAttributes({ 'skywalking.admission.uid': a.uid });
+      if (a.warning) logger.warn(a.warning, { key: a.key, uid: a.uid });
+      else logger.debug(`admission ${a.key}: ${a.outcome}`, { key: a.key, uid: a.uid });
+      finish(a.status, a.text, a.outcome);
     });
   }
 
@@ -133,8 +145,10 @@ export class WebhookServer {
   async stop() {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections?.();
-    await new Promise<void>(resolve => s.close(() => resolve()));
+    if (s) {
+      s.closeAllConnections?.();
+      await new Promise<void>(resolve => s.close(() => resolve()));
+    }
+    await this.pool?.stop();
   }
 }
