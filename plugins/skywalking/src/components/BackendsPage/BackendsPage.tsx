@@ -22,6 +22,7 @@ import { skyWalkingApiRef } from '../../api';
 import { PhaseStatus } from '../StatusChip';
 import { BackendActions } from './BackendActions';
 import { BackendDetailPanel } from './BackendDetailPanel';
+import { OutboxStatus } from './OutboxStatus';
 
 const key = (r: BackendRef) => `${r.cluster}/${r.namespace}/${r.name}`;
 
@@ -68,6 +69,7 @@ export const BackendsPage = () => {
     { title: 'UI', render: b => (b.ui ? `${b.ui.ready}/${b.ui.desired}` : '-') },
     { title: 'Storage', field: 'storage' },
     { title: 'Owner', render: b => b.owner ?? '-' },
+    { title: 'Queued changes', render: b => <OutboxStatus backend={b} /> },
     { title: 'Actions', render: b => <BackendActions backend={b} onChanged={backends.retry} /> },
   ];
 
