@@ -68,4 +68,43 @@ describe('JavaAgentController on the local control plane', () => {
     expect(cached.map(p => p.metadata.name).sort()).toEqual(live.items.map(p => p.metadata!.name).sort());
     expect(cached.filter(p => p.metadata.managedFields !== undefined)).toEqual([]);
   });
+
+  it('counts only the pods of its own selector when the label key holds a "/" (app.kubernetes.io/name, M12)', async () => {
+    const appsApi = kc.makeApiClient(k8s.AppsV1Api);
+    for (const app of ['cart', 'billing']) {
+      const { object } = injectWorkload(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: `k8s-${app}`, namespace: ns },
+          spec: {
+            replicas: app === 'cart' ? 1 : 3,
+            selector: { matchLabels: { 'app.kubernetes.io/name': app } },
+            template: {
+              metadata: { labels: { 'app.kubernetes.io/name': app, 'swck-java-agent-injected': 'true' }, annotations: { 'agent.skywalking.apache.org/agent.service_name': app } },
+              spec: { containers: [{ name: 'app', image: 'eclipse-temurin:21-jre' }] },
+            },
+          },
+        },
+        { force: true },
+      );
+      await appsApi.createNamespacedDeployment({ namespace: ns, body: object as any });
+    }
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const read = (name: string) =>
+      custom.getNamespacedCustomObject({ group: 'operator.skywalking.apache.org', version: 'v1alpha1', namespace: ns, plural: 'javaagents', name }) as Promise<any>;
+    const billing = await eventually('billing JavaAgent with 3/3 injected', async () => {
+      const a = await read('app-kubernetes-io-name-billing-javaagent');
+      return a.status?.realInjectedNum === 3 ? a : undefined;
+    }, 60_000);
+    const cart = await eventually('cart JavaAgent with 1/1 injected', async () => {
+      const a = await read('app-kubernetes-io-name-cart-javaagent');
+      return a.status?.realInjectedNum === 1 ? a : undefined;
+    }, 60_000);
+    await ctl.idle();
+    // split on "/", the key read back as "app.kubernetes.io" with no value and matched all 6 injected pods here
+    expect([billing.spec.podSelector, billing.status.expectedInjectiedNum]).toEqual(['app.kubernetes.io/name=billing', 3]);
+    expect([cart.spec.podSelector, cart.status.expectedInjectiedNum]).toEqual(['app.kubernetes.io/name=cart', 1]);
+    expect((await read('app-kubernetes-io-name-cart-javaagent')).status.realInjectedNum).toBe(1);
+  });
 });

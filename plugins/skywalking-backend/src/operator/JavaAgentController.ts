@@ -10,6 +10,14 @@ const FIELD_MANAGER = 'skywalking-backstage-operator';
 const INJECTED_SELECTOR = 'swck-java-agent-injected=true';
 
 /**
+ * The work queue key of one JavaAgent: namespace, label key and value as a
+ * JSON array, because label keys hold `/` (`app.kubernetes.io/name`) and a
+ * key split on `/` made every injected pod of the namespace match (M12).
+ */
+export const javaAgentKey = (namespace: string, labelKey: string, labelValue: string) => JSON.stringify([namespace, labelKey, labelValue]);
+export const parseJavaAgentKey = (key: string): [string, string, string] => JSON.parse(key);
+
+/**
  * Keeps a SWCK JavaAgent record per selector of injected pods, as SWCK's
  * javaagent controller does: watch-driven (an informer on opted-in pods),
  * through a keyed work queue, and only where this replica leads the cluster.
@@ -40,7 +48,7 @@ export class JavaAgentController {
     );
     const wake = (pod: any) => {
       const sel = javaAgentSelector(pod);
-      if (sel) this.queue.add(`${pod.metadata.namespace}/${sel.selector}`);
+      if (sel) this.queue.add(javaAgentKey(pod.metadata.namespace, sel.key, sel.value));
     };
     // registered first, so it runs on the very object the cache keeps: nothing here
     // reads managedFields, which are the bulk of a watched pod (bench: memory)
@@ -68,8 +76,7 @@ export class JavaAgentController {
 
   private async reconcile(key: string) {
     if (!this.o.isLeader()) return;
-    const [namespace, selector] = key.split('/');
-    const [k, v] = selector.split('=');
+    const [namespace, k, v] = parseJavaAgentKey(key);
     const pods = (this.informer?.list(namespace) ?? []).filter((p: any) => p.metadata?.labels?.[k] === v && !p.metadata?.deletionTimestamp);
     const rendered = renderJavaAgent(pods);
     if (!rendered) return; // no injected pod left: the owner's deletion collects the record
