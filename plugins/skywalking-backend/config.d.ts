@@ -79,15 +79,31 @@ export interface Config {
       enabled?: boolean;
       /** HTTPS port of the webhook server. Default 9443. */
       port?: number;
-      /** Address to bind. Default 0.0.0.0. */
+      /** Address to bind. Default 127.0.0.1 (only an API server on this machine reaches it); e.g. 0.0.0.0 with `url`. */
       host?: string;
-      /** URL the API server uses to reach the webhook, e.g. https://portal.example.com:9443. Default https://127.0.0.1:<port>. */
+      /**
+       * URL the API server uses to reach the webhook, e.g. https://portal.example.com:9443. Default
+       * https://127.0.0.1:<port>, which is refused (with an error naming the cluster) for clusters whose API server is remote.
+       */
       url?: string;
-      /** PEM serving certificate and key; generated and rotated by the plugin when absent. */
+      /** PEM serving certificate and key; generated (from the shared CA) and rotated by the plugin when absent. */
       certFile?: string;
       keyFile?: string;
+      /** PEM CA bundle registered as caBundle with certFile/keyFile. Default: the certificate itself. */
+      caFile?: string;
+      /**
+       * The generated CA, shared by all replicas: a Secret created once (create-only) and rotated there.
+       * Default: cluster = the first cluster in webhook mode, namespace skywalking-system, name skywalking-backstage-webhook-ca.
+       */
+      caSecret?: { cluster?: string; namespace?: string; name?: string };
+      /** PEM CA the API server's client certificate must chain to (mTLS); clients without one are refused. Default: none. */
+      clientCaFile?: string;
       /** Admission request timeout in seconds (1-30). Default 5. */
       timeoutSeconds?: number;
+      /** Admission worker threads. Default 2. */
+      workers?: number;
+      /** Per-request deadline in ms; past it the pod is admitted without the agent and the worker replaced. Default min(2000, timeoutSeconds*1000 - 1000). */
+      deadlineMs?: number;
     };
   };
 }
