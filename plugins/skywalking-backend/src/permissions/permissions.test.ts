@@ -75,14 +75,14 @@ const oboKeepingHttpAuth = createServiceFactory({
 
 /** "Update and restore only where the owner is the caller's group", reads likewise, Rover for nobody. */
 class OwnerPolicy implements PermissionPolicy {
-  async handle(request: PolicyQuery, user?: PolicyQueryUser): Promise<PolicyDecision> {
+  async handle(query: PolicyQuery, user?: PolicyQueryUser): Promise<PolicyDecision> {
     const claims = user?.info.ownershipEntityRefs ?? [];
     for (const p of [skywalkingBackendUpdatePermission, skywalkingBackendReadPermission, skywalkingBackendRestorePermission]) {
-      if (isPermission(request.permission, p)) {
+      if (isPermission(query.permission, p)) {
         return createSkyWalkingBackendConditionalDecision(p, skywalkingBackendConditions.isBackendOwner({ claims }));
       }
     }
-    if (isPermission(request.permission, skywalkingBackendRoverPermission)) return { result: AuthorizeResult.DENY };
+    if (isPermission(query.permission, skywalkingBackendRoverPermission)) return { result: AuthorizeResult.DENY };
     return { result: AuthorizeResult.ALLOW };
   }
 }

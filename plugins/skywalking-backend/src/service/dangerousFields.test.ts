@@ -17,6 +17,17 @@ import { BackendOperations } from './types';
 const ALICE = 'user:default/alice';
 const base = { name: 'demo', namespace: 'team-a', cluster: 'local', version: '10.2.0' };
 
+/** A 400 naming the field, no cluster write, and an auditor event opened then closed as failed. */
+function expectRefused(res: request.Response, created: unknown[], events: { eventId: string; status: string }[], path: string, message: RegExp) {
+  expect(res.status).toBe(400);
+  expect(res.body.fields).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
+  expect(created).toEqual([]);
+  expect(events.map(e => [e.eventId, e.status])).toEqual([
+    ['backend-create', 'initiated'],
+    ['backend-create', 'failed'],
+  ]);
+}
+
 describe('dangerous spec fields (HTTP)', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   const order: string[] = [];
@@ -67,15 +78,7 @@ describe('dangerous spec fields (HTTP)', () => {
   });
 
   const create = (body: unknown) => request(server).post('/api/skywalking/backends').set('Authorization', asUser(ALICE)).send(body as object);
-  const refused = (res: request.Response, path: string, message: RegExp) => {
-    expect(res.status).toBe(400);
-    expect(res.body.fields).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
-    expect(created).toEqual([]);
-    expect(events.map(e => [e.eventId, e.status])).toEqual([
-      ['backend-create', 'initiated'],
-      ['backend-create', 'failed'],
-    ]);
-  };
+
 
   it('refuses a snapshot Job with a hostile image in kube-system, naming the field', async () => {
     const res = await create({
@@ -85,27 +88,32 @@ describe('dangerous spec fields (HTTP)', () => {
         storage: { type: 'postgresql', external: { address: 'pg.databases:5432', secretName: 'pg', snapshot: { image: 'evil.example.com/steal:1', target: { pvc: { claimName: 'etcd-data' } } } } },
       },
     });
-    refused(res, 'storage.external.snapshot.image', /"evil.example.com\/steal:1" is not an allowed image/);
+    expect(res.status).toBe(400);
+    expectRefused(res, created, events, 'storage.external.snapshot.image', /"evil.example.com\/steal:1" is not an allowed image/);
   });
 
   it("refuses to send a Secret's credentials to an attacker's address", async () => {
     const res = await create({ spec: { ...base, storage: { type: 'elasticsearch', external: { address: 'collector.evil.example.com:9200', secretName: 'prod-es-admin' } } } });
-    refused(res, 'storage.external.address', /collector\.evil\.example\.com is not an allowed storage host: the storage credentials \(Secret "prod-es-admin"\)/);
+    expect(res.status).toBe(400);
+    expectRefused(res, created, events, 'storage.external.address', /collector\.evil\.example\.com is not an allowed storage host: the storage credentials \(Secret "prod-es-admin"\)/);
   });
 
   it('refuses JAVA_TOOL_OPTIONS in oap.config', async () => {
     const res = await create({ spec: { ...base, oap: { config: [{ name: 'JAVA_TOOL_OPTIONS', value: '-javaagent:/tmp/evil.jar' }] } } });
-    refused(res, 'oap.config[0].name', /JAVA_TOOL_OPTIONS changes how the JVM starts/);
+    expect(res.status).toBe(400);
+    expectRefused(res, created, events, 'oap.config[0].name', /JAVA_TOOL_OPTIONS changes how the JVM starts/);
   });
 
   it('refuses a configMapKeyRef into another component\'s config in oap.config', async () => {
     const res = await create({ spec: { ...base, oap: { config: [{ name: 'SW_X', valueFrom: { configMapKeyRef: { name: 'kubeadm-config', key: 'ClusterConfiguration' } } }] } } });
-    refused(res, 'oap.config[0].valueFrom', /only \{ secretKeyRef/);
+    expect(res.status).toBe(400);
+    expectRefused(res, created, events, 'oap.config[0].valueFrom', /only \{ secretKeyRef/);
   });
 
   it("refuses a backend recorded as another team's (M4)", async () => {
     const res = await create({ spec: base, owner: 'group:default/team-b' });
-    refused(res, 'owner', /group:default\/team-b is not among your ownership refs/);
+    expect(res.status).toBe(400);
+    expectRefused(res, created, events, 'owner', /group:default\/team-b is not among your ownership refs/);
   });
 
   it('answers 403 to rover.enabled without the Rover admin permission, and 201 with it', async () => {
