@@ -569,7 +569,10 @@ export class BackendService implements BackendOperations {
 
   private async doUpdate(ref: BackendRef, spec: SkyWalkingBackendSpec) {
     const full = { ...spec, ...ref };
-    const wasPaused = Boolean((await this.read(ref, 'OAPServer'))?.metadata?.annotations?.[PAUSED_ANNOTATION]);
+    // an update replaces an existing backend; applying it would create one without the create permission
+    const current = await this.read(ref, 'OAPServer');
+    if (!current) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    const wasPaused = Boolean(current.metadata?.annotations?.[PAUSED_ANNOTATION]);
     // `paused` in the spec pauses or resumes; absent, the backend stays as it is
     const paused = spec.paused ?? wasPaused;
     const objects = renderBackendObjects(full).map(o =>
