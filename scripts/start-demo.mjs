@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bootstrapCluster, hasKubeContext } from './lib/cluster-bootstrap.mjs';
-import { startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
+import { localClusterRealNode, startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
 import { stopOapDouble } from './lib/oap-double.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -24,7 +24,12 @@ let startedCluster = false;
 const useLocal = process.env.SWB_LOCAL_CLUSTER === '1' || (process.env.SWB_LOCAL_CLUSTER !== '0' && !hasKubeContext());
 if (useLocal) {
   console.log('[start] no kubeconfig context configured: starting the local control plane');
-  const kubeconfigPath = startLocalCluster(stateDir);
+  // the demo shop runs for real on the real node where this machine allows one (SWB_REAL_NODE=0: KWOK only)
+  const kubeconfigPath = startLocalCluster(stateDir, { realNode: process.env.SWB_REAL_NODE !== '0' });
+  const { realNode, realNodeUnavailable } = localClusterRealNode(stateDir);
+  console.log(realNode
+    ? `[start] real node ${realNode.nodeName} (${realNode.nodeIp}): the demo shop runs there for real`
+    : `[start] no real node${realNodeUnavailable ? `: ${realNodeUnavailable}` : ''}; the demo shop runs as KWOK fake pods`);
   startedCluster = true;
   const { configPath, server, oapDouble } = await bootstrapCluster({
     kubeconfigPath,

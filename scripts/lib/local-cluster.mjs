@@ -11,9 +11,12 @@ export function localClusterKubeconfig(stateDir) {
   return path.join(stateDir, 'kubeconfig');
 }
 
-/** Starts the local cluster unless one from this state dir is still running. */
-export function startLocalCluster(stateDir) {
-  execFileSync(process.execPath, [cli, 'start', '--detach', '--state-dir', stateDir], {
+/**
+ * Starts the local cluster unless one from this state dir is still running.
+ * `realNode`: one real node beside the KWOK nodes (where it can start).
+ */
+export function startLocalCluster(stateDir, { realNode = false } = {}) {
+  execFileSync(process.execPath, [cli, 'start', '--detach', '--state-dir', stateDir, ...(realNode ? ['--real-node'] : [])], {
     stdio: 'inherit',
     cwd: root,
   });
@@ -24,4 +27,14 @@ export function startLocalCluster(stateDir) {
 
 export function stopLocalCluster(stateDir) {
   execFileSync(process.execPath, [cli, 'stop', '--state-dir', stateDir], { stdio: 'inherit', cwd: root });
+}
+
+/** What the running cluster of this state dir says about its real node: { realNode } or { realNodeUnavailable }. */
+export function localClusterRealNode(stateDir) {
+  try {
+    const st = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8'));
+    return { realNode: st.realNode, realNodeUnavailable: st.realNodeUnavailable };
+  } catch {
+    return {};
+  }
 }

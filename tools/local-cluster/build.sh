@@ -2,16 +2,18 @@
 # Builds the local control plane from Go modules and caches the binaries
 # outside the repo, keyed by version. A warm cache makes this a no-op.
 #   etcd (go.etcd.io/etcd/server/v3), kube-apiserver, kube-controller-manager,
-#   kube-scheduler (k8s.io/kubernetes), kwok (sigs.k8s.io/kwok)
+#   kube-scheduler, and for the real node kubelet and kube-proxy (k8s.io/kubernetes),
+#   kwok (sigs.k8s.io/kwok), CoreDNS (github.com/coredns/coredns, the cluster DNS)
 # Prints the binary directory on its last line.
 set -euo pipefail
 
 K8S_VERSION=v1.36.3
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
+COREDNS_VERSION=v1.15.0
 
 CACHE="${SWB_CACHE:-$HOME/.cache/skywalking-backstage}"
-BIN="$CACHE/k8s-bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
+BIN="$CACHE/k8s-bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-coredns-$COREDNS_VERSION"
 WORK="$CACHE/k8s-build"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
@@ -43,7 +45,7 @@ if [ "${1:-}" = "--stages" ]; then
 fi
 
 have_all() {
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kwok coredns; do
     [ -x "$BIN/$b" ] || return 1
   done
 }
@@ -68,7 +70,10 @@ staging_version="v0.$k8s_minor.${K8S_VERSION##*.}"
 # k8s.io/kubernetes replaces its k8s.io/* staging modules with local paths, so
 # `go install` cannot build it; a wrapper module maps each staging module to
 # its published version instead.
-if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || [ ! -x "$BIN/kube-scheduler" ]; then
+k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+k8s_missing=()
+for c in "${k8s_cmds[@]}"; do [ -x "$BIN/$c" ] || k8s_missing+=("k8s.io/kubernetes/cmd/$c"); done
+if [ ${#k8s_missing[@]} -gt 0 ]; then
   echo "[local-cluster] building Kubernetes $K8S_VERSION (a cold build takes several minutes)" >&2
   mod="$WORK/kubernetes-$K8S_VERSION"
   mkdir -p "$mod"
@@ -88,9 +93,7 @@ if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || 
       ldflags="$ldflags -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean"
     done
     go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$BIN/" \
-      k8s.io/kubernetes/cmd/kube-apiserver \
-      k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler >&2
+      "${k8s_missing[@]}" >&2
   )
 fi
 
@@ -114,6 +117,12 @@ fi
 if [ ! -x "$BIN/kwok" ]; then
   echo "[local-cluster] building kwok $KWOK_VERSION" >&2
   GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+fi
+
+# --- CoreDNS (the real node's cluster DNS; runs with no upstream forwarding) ---
+if [ ! -x "$BIN/coredns" ]; then
+  echo "[local-cluster] building CoreDNS $COREDNS_VERSION" >&2
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION" >&2
 fi
 
 have_all || { echo "[local-cluster] build incomplete in $BIN" >&2; exit 1; }

@@ -13,6 +13,13 @@ export const kwokStagesFile = path.resolve(__dirname, '../../../tools/local-clus
 // eslint-disable-next-line no-restricted-syntax
 export const kwokFaultStagesFile = path.resolve(__dirname, '../../../tools/local-cluster/kwok-stages-faults.yaml');
 
+/** The CLI (bin/local-cluster.js): the watchdog runs its teardown-real-node command. */
+// eslint-disable-next-line no-restricted-syntax
+export const localClusterCli = path.resolve(__dirname, '../bin/local-cluster.js');
+/** The local image factory (tools/images/build.sh). */
+// eslint-disable-next-line no-restricted-syntax
+export const imageFactoryScript = path.resolve(__dirname, '../../../tools/images/build.sh');
+
 /**
  * Directory of the Go-built control plane binaries, building them on a cold
  * cache (tools/local-cluster/build.sh; minutes) and returning at once on a warm one.
@@ -20,7 +27,7 @@ export const kwokFaultStagesFile = path.resolve(__dirname, '../../../tools/local
 export function ensureBinaries(log: (m: string) => void = () => {}): string {
   if (process.env.SWB_K8S_BIN_DIR) return process.env.SWB_K8S_BIN_DIR;
   const dir = execFileSync('bash', [buildScript, '--print-dir'], { encoding: 'utf8' }).trim();
-  const needed = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+  const needed = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubelet', 'kube-proxy', 'coredns'];
   if (needed.every(b => fs.existsSync(path.join(dir, b)))) return dir;
   log(`building the local control plane into ${dir}`);
   const out = execFileSync('bash', [buildScript], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

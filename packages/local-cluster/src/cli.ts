@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startLocalCluster, stopPids } from './cluster';
+import { teardownRealNode } from './realNode/node';
 
 /*
  * local-cluster start                          foreground; Ctrl-C stops it
  * local-cluster start --detach --state-dir D   start, write D/state.json and D/kubeconfig, exit
  * local-cluster stop --state-dir D             stop exactly the PIDs in D/state.json
+ *   --real-node                                with start: one real node beside the KWOK nodes
+ * local-cluster teardown-real-node FILE        stop a real node from its state file (the watchdog's)
  */
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -36,17 +39,22 @@ async function main() {
           log(`already running at ${st.server}`);
           return;
         }
+        if (st.realNodeState) await teardownRealNode(st.realNodeState, log);
         await stopPids(st.pids);
       }
       fs.rmSync(stateDir, { recursive: true, force: true });
       fs.mkdirSync(stateDir, { recursive: true });
     }
     const t0 = Date.now();
-    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log, stopWithProcess: !detach });
+    const realNode = process.argv.includes('--real-node') || process.env.SWB_REAL_NODE === '1';
+    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log, stopWithProcess: !detach, realNode });
     log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${c.server}`);
     if (stateDir) {
       fs.copyFileSync(c.kubeconfigPath, path.join(stateDir, 'kubeconfig'));
-      fs.writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ server: c.server, pids: c.pids, dataDir: c.dataDir }, null, 2));
+      fs.writeFileSync(
+        path.join(stateDir, 'state.json'),
+        JSON.stringify({ server: c.server, pids: c.pids, dataDir: c.dataDir, realNodeState: c.realNode?.stateFile, realNode: c.realNode, realNodeUnavailable: c.realNodeUnavailable }, null, 2),
+      );
       process.stdout.write(`${path.join(stateDir, 'kubeconfig')}\n`);
     } else {
       process.stdout.write(`${c.kubeconfigPath}\n`);
@@ -81,11 +89,14 @@ async function main() {
       return;
     }
     const st = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+    if (st.realNodeState) await teardownRealNode(st.realNodeState, log);
     await stopPids(st.pids);
     fs.rmSync(stateDir, { recursive: true, force: true });
     log('stopped');
+  } else if (cmd === 'teardown-real-node') {
+    await teardownRealNode(path.resolve(process.argv[3]), log);
   } else {
-    process.stderr.write('usage: local-cluster start [--detach --state-dir DIR] | stop --state-dir DIR\n');
+    process.stderr.write('usage: local-cluster start [--real-node] [--detach --state-dir DIR] | stop --state-dir DIR | teardown-real-node FILE\n');
     process.exit(2);
   }
 }

@@ -6,8 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadK8s } from './k8s';
-import { ensureBinaries, kwokFaultStagesFile, kwokStagesFile } from './binaries';
+import { ensureBinaries, kwokFaultStagesFile, kwokStagesFile, localClusterCli } from './binaries';
 import { createCertificateAuthority, rsaKeyPair } from './pki';
+import { prepareRealNode, PreparedRealNode } from './realNode/node';
+import { realNodeUnavailableReason } from './realNode/preflight';
+import { buildImages, DEFAULT_REAL_NODE_IMAGES } from './realNode/images';
+import { serverSideApply, waitForRealNode } from './realNode/ready';
+import type { RealNodeAddresses } from './realNode/config';
 
 export interface LocalCluster {
   /** https://127.0.0.1:<port> */
@@ -23,6 +28,8 @@ export interface LocalCluster {
    * has exited. The rest of the control plane keeps running.
    */
   killComponent(name: ComponentName, signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal to a running component and returns at once (SIGSTOP, then SIGCONT: a hung process). */
+  signalComponent(name: ComponentName, signal: NodeJS.Signals): void;
   /**
    * Starts a component that was killed or stopped again, with the arguments,
    * ports and data it first ran with; resolves with its new PID once it is
@@ -31,6 +38,10 @@ export interface LocalCluster {
    */
   startComponent(name: ComponentName): Promise<number>;
   stop(): Promise<void>;
+  /** the real node, when one was asked for and could start */
+  realNode?: RealNodeAddresses & { stateFile: string };
+  /** why a real node was asked for and could not start (the cluster runs with KWOK nodes only) */
+  realNodeUnavailable?: string;
 }
 
 export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
@@ -50,6 +61,16 @@ export interface StartOptions {
   stopWithProcess?: boolean;
   /** Service IP range (default SERVICE_CIDR, 254 ClusterIPs; benchmarks with hundreds of backends need more) */
   serviceCidr?: string;
+  /**
+   * Add one real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS)
+   * beside the KWOK nodes. Where it cannot start (not root, no
+   * CAP_SYS_ADMIN/CAP_NET_ADMIN, no cgroup memory controller, programs
+   * missing) the cluster starts with KWOK only and says why once, unless
+   * SWB_REQUIRE_REAL_NODE=1, which makes that an error.
+   */
+  realNode?: boolean;
+  /** image ids of tools/images to import into the real node (default: pause, CoreDNS, the demo shop) */
+  realNodeImages?: string[];
 }
 
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -145,7 +166,7 @@ export async function stopPids(pids: Record<string, number>) {
 // It exits on its own once pids.json is gone (the cluster was stopped).
 const REAPER = `
 const fs = require('fs');
-const [owner, binDir, pidsFile, dataDir] = process.argv.slice(1);
+const [owner, binDir, pidsFile, dataDir, teardown] = process.argv.slice(1);
 const alive = p => { try { process.kill(+p, 0); } catch { return false; }
   try { return fs.readFileSync('/proc/' + p + '/stat', 'utf8').split(') ')[1][0] !== 'Z'; } catch { return false; } };
 const ours = p => { try { return fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').startsWith(binDir + '/'); } catch { return false; } };
@@ -161,6 +182,7 @@ const t = setInterval(() => {
     if (left.length && Date.now() < end) return;
     for (const p of left) { try { process.kill(p, 'SIGKILL'); } catch {} }
     clearInterval(w);
+    if (teardown) { try { require('child_process').execFileSync(process.execPath, JSON.parse(teardown), { stdio: 'ignore', timeout: 60000 }); } catch {} }
     setTimeout(() => { if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true }); process.exit(0); }, 500);
   }, 200);
 }, 1000);
@@ -186,13 +208,26 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
 
   // certificates: one CA, apiserver serving cert, admin client cert, SA keys
   const ca = createCertificateAuthority();
+  const admin = ca.issue({ commonName: 'admin', organization: 'system:masters', client: true });
+  const serviceCidr = opts.serviceCidr ?? SERVICE_CIDR;
+  let realNode: PreparedRealNode | undefined;
+  let realNodeUnavailable: string | undefined;
+  if (opts.realNode) {
+    realNodeUnavailable = realNodeUnavailableReason(bin);
+    if (realNodeUnavailable) {
+      if (process.env.SWB_REQUIRE_REAL_NODE === '1') throw new Error(`real node required (SWB_REQUIRE_REAL_NODE=1) but unavailable: ${realNodeUnavailable}`);
+      log(`no real node: ${realNodeUnavailable}; starting with KWOK nodes only`);
+    } else {
+      realNode = await prepareRealNode({ dataDir, ca, serviceCidr, kwokPodCidr: POD_CIDR, log });
+    }
+  }
+  const servingIps = ['127.0.0.1', '::1', '10.0.0.1'];
   const serving = ca.issue({
     commonName: 'kube-apiserver',
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-    ips: ['127.0.0.1', '::1', '10.0.0.1'],
+    ips: [...servingIps, ...(realNode?.apiserverIps ?? [])],
     server: true,
   });
-  const admin = ca.issue({ commonName: 'admin', organization: 'system:masters', client: true });
   const sa = rsaKeyPair();
   write('ca.crt', ca.certPem);
   write('ca.key', ca.keyPem);
@@ -228,7 +263,8 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
     });
     log(`started ${name} (pid ${p.pid})`);
     if (opts.stopWithProcess !== false && !reaperPid) {
-      const reaper = spawn(process.execPath, ['-e', REAPER, String(process.pid), bin, f('pids.json'), ownsDataDir ? dataDir : ''], {
+      const teardown = realNode ? JSON.stringify([localClusterCli, 'teardown-real-node', realNode.stateFile]) : '';
+      const reaper = spawn(process.execPath, ['-e', REAPER, String(process.pid), bin, f('pids.json'), ownsDataDir ? dataDir : '', teardown], {
         detached: true,
         stdio: 'ignore',
       });
@@ -245,6 +281,8 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
         // already gone
       }
     }
+    // the real node first: its kubelet and pods go while the API server still answers
+    if (realNode) await realNode.stop();
     await stopPids(pids);
     fs.rmSync(f('pids.json'), { force: true });
     if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -276,6 +314,11 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
     p.kill(signal);
     if (!(await waitExit(p, 15_000))) throw new Error(`${name} (pid ${p.pid}) did not exit on ${signal}`);
   };
+  const signalComponent = (name: ComponentName, signal: NodeJS.Signals) => {
+    const p = children.get(name);
+    if (!p || exited(p)) throw new Error(`${name} is not running`);
+    p.kill(signal);
+  };
   const startComponent = async (name: ComponentName) => {
     const old = children.get(name);
     const args = argsOf.get(name);
@@ -299,14 +342,16 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
 
     run('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+      '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
+      // with a real node, the `kubernetes` Service's endpoint is the host end of its veth (relayed to loopback)
+      ...(realNode ? realNode.apiserverArgs : ['--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none']),
       '--authorization-mode=Node,RBAC',
       `--client-ca-file=${f('ca.crt')}`,
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-cluster-ip-range=${opts.serviceCidr ?? SERVICE_CIDR}`,
-      '--allow-privileged=true', '--endpoint-reconciler-type=none',
+      `--service-cluster-ip-range=${serviceCidr}`,
+      '--allow-privileged=true',
       `--cert-dir=${f('apiserver-certs')}`,
       '--v=1',
     ]);
@@ -330,7 +375,8 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
     ]);
     run('kwok', [
       `--kubeconfig=${kubeconfigPath}`,
-      '--manage-all-nodes=true',
+      // only the fake nodes: a real node beside them has its own kubelet
+      '--manage-nodes-with-label-selector=type=kwok',
       `--cidr=${POD_CIDR}`,
       '--node-ip=10.240.0.1',
       `--config=${kwokStagesFile}`,
@@ -376,8 +422,25 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
       return true;
     }, 60_000, procs);
+    let realNodeInfo: LocalCluster['realNode'];
+    if (realNode) {
+      const t0 = Date.now();
+      const images = buildImages(opts.realNodeImages ?? DEFAULT_REAL_NODE_IMAGES, log);
+      await realNode.start({
+        binDir: bin,
+        apiPort,
+        images: images.map(i => i.archive),
+        apply: objects => serverSideApply(kc, objects),
+        waitReady: nodeName => waitForRealNode(kc, nodeName, () => procs.find(p => p.exitCode !== null || p.signalCode !== null)?.spawnfile),
+      });
+      realNodeInfo = { ...realNode.ns.addresses, stateFile: realNode.stateFile };
+      log(`real node ${realNode.ns.addresses.nodeName} Ready with cluster DNS in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }
     log(`local cluster ready at ${server}`);
-    return { server, kubeconfigPath, kubeconfig, caPem: ca.certPem, dataDir, pids, killComponent, startComponent, stop };
+    return {
+      server, kubeconfigPath, kubeconfig, caPem: ca.certPem, dataDir, pids, killComponent, signalComponent, startComponent, stop,
+      realNode: realNodeInfo, realNodeUnavailable,
+    };
   } catch (e) {
     const logs = [...children.keys()]
       .map(n => `--- ${n}.log (tail)\n${fs.existsSync(f(`${n}.log`)) ? fs.readFileSync(f(`${n}.log`), 'utf8').split('\n').slice(-15).join('\n') : ''}`)

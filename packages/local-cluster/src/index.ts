@@ -8,6 +8,9 @@
 export { startLocalCluster, stopPids, freePort, SERVICE_CIDR, POD_CIDR } from './cluster';
 export type { ComponentName, LocalCluster, StartOptions } from './cluster';
 export { ensureBinaries } from './binaries';
-export { getSharedTestCluster, createTestNamespace, eventually } from './testing';
+export { getSharedTestCluster, createTestNamespace, eventually, describeOnRealNode } from './testing';
+export { realNodeNamespaceAnnotations, REAL_NODE_LABEL, REAL_NODE_TAINT } from './realNode/config';
+export { hostState, diffHostState } from './realNode/hostState';
+export type { HostState } from './realNode/hostState';
 export type { TestCluster } from './testing';
 export { createCertificateAuthority } from './pki';

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { loadK8s } from './k8s';
 import { startLocalCluster } from './cluster';
+import { ensureBinaries } from './binaries';
+import { realNodeUnavailableReason } from './realNode/preflight';
 
 export interface TestCluster {
   kubeconfigPath: string;
@@ -73,4 +75,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ''}`);
     await new Promise(r => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * `describe` for tests that need the real node. Where it cannot start (not
+ * root, capabilities, cgroups, programs) the suite is skipped by name and
+ * says why, except under CI (`.ci/run`), where it runs and fails with the
+ * reason: the real node must never be skipped silently there.
+ */
+export function describeOnRealNode(name: string, fn: () => void) {
+  const reason = realNodeUnavailableReason(ensureBinaries());
+  if (reason && !process.env.CI && process.env.SWB_REQUIRE_REAL_NODE !== '1') {
+    // eslint-disable-next-line jest/no-disabled-tests
+    describe.skip(`${name} (skipped: ${reason})`, fn);
+    return;
+  }
+  describe(name, fn);
 }
