@@ -46,9 +46,19 @@ if (workerData.transform) require(workerData.transform);
 require(workerData.entry).startAdmissionWorker();
 `;
 
+// the transform `backstage-cli package start` preloads, or the CLI's copy of it
+const TRANSFORMS = ['@backstage/cli-node/config/nodeTransform.cjs', '@backstage/cli/config/nodeTransform.cjs'];
+
 function transformFor(entry: string): string | undefined {
   if (!entry.endsWith('.ts')) return undefined;
-  return require.resolve('@backstage/cli/config/nodeTransform.cjs');
+  for (const t of TRANSFORMS) {
+    try {
+      return require.resolve(t);
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error(`the admission worker runs from TypeScript source (${entry}) but none of ${TRANSFORMS.join(', ')} is installed`);
 }
 
 export interface AdmissionPoolOptions {
@@ -111,6 +121,8 @@ export class AdmissionPool {
       workerData: { entry, transform: transformFor(entry), mutator: this.options.mutator ?? DEFAULT_MUTATOR },
       // a worker is a small program: bound its heap so a huge review cannot take the portal's memory
       resourceLimits: { maxOldGenerationSizeMb: 256 },
+      // not the parent's --require of the transform: the bootstrap loads it exactly once
+      execArgv: [],
     });
     const slot: Slot = { worker, ready: false, retired: false };
     this.slots.push(slot);
