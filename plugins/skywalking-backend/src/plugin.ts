@@ -13,6 +13,8 @@ import { OperatorEngine } from './engine';
 import { JavaAgentController } from './operator/JavaAgentController';
 import { createSkyWalkingMetrics, observeOperator } from './metrics';
 import { TracingService } from './tracing/TracingService';
+import { TenancyService } from './tenancy/TenancyService';
+import { liveNamespaceReader } from './tenancy/liveNamespace';
 import { TopologyService } from './topology/TopologyService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { WebhookManager } from './webhook/WebhookManager';
@@ -90,10 +92,16 @@ export const skywalkingPlugin = createBackendPlugin({
         // the tracing toggle: desired state in the database, applied by
         // labels for the webhook or by patching workloads, re-applied when
         // a cluster comes back or something overwrote a patched workload
+        // which clusters and namespaces an owner may act on (skywalking.tenancy; README, Security)
+        const tenancy = TenancyService.fromConfig(config, { userInfo, catalog, auth, logger, readNamespace: liveNamespaceReader(c => clusters.kubeConfig(c)) });
         const tracing = new TracingService({
           store,
           catalog,
           auth,
+          tenancy,
+          permissions,
+          // the minute reconcile writes only where this replica leads the cluster (M9)
+          isLeader: c => operators.isLeader(c),
           getKubeConfig: async c => clusters.kubeConfig(c),
           clusters: () => clusters.names(),
           injectionMode: c => clusters.definition(c).injectionMode,
@@ -184,6 +192,7 @@ export const skywalkingPlugin = createBackendPlugin({
             backups: new BackupService({ clusters, backends, logger }),
             auditor,
             userInfo,
+            tenancy,
             specPolicy: specPolicyFromConfig(config),
             trustedServices: trustedServicesFromConfig(config),
             entityOwner: async (entityRef, credentials) => {

@@ -36,7 +36,7 @@ beforeAll(async () => {
     mappings: [{ systems: ['system:default/shop'], clusters: ['local'], namespaces: ['shop-*'] }],
     namespaceOwner: true,
   });
-  expect(errors).toEqual([]);
+  if (errors.length) throw new Error(JSON.stringify(errors));
   tenancy = new TenancyService({
     config,
     userInfo: { getUserInfo: async c => { const r = (c.principal as any).userEntityRef; return { userEntityRef: r, ownershipEntityRefs: [r, ...(groupsOf[r] ?? [])] }; } },

@@ -2,7 +2,9 @@
  * The tracing toggle against the real local control plane
  * (@internal/local-cluster): kube-apiserver, controllers, scheduler and KWOK
  * nodes, so Deployments roll out, pods get created through admission and
- * become Running. Only the catalog is a hand-written stand-in.
+ * become Running. The tenancy model is the real TenancyService; the catalog,
+ * Backstage's user info and the permission decision are hand-written
+ * stand-ins. What the toggle may act on (issue 15) is in authorise.test.ts.
  */
 import type { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
@@ -16,6 +18,7 @@ import { WebhookServer } from '../webhook/server';
 import { deleteWebhookConfiguration, ensureWebhookConfiguration } from './admissionMutator';
 import { loadK8s } from '../clusters/k8s';
 import { TracingNotAppliedError, TracingService, TracingServiceOptions } from './TracingService';
+import { testTracingWorld } from './__testUtils__/tracingWorld';
 
 jest.setTimeout(180_000);
 
@@ -33,12 +36,13 @@ const credentials: BackstageCredentials = {
   principal: { type: 'user', userEntityRef: 'user:default/alice' },
 };
 const actor = 'user:default/alice';
-const backend = { cluster: 'local', namespace: 'sw', name: 'demo' };
-const COLLECTOR = 'demo-oap.sw:11800';
+let backend: { cluster: string; namespace: string; name: string };
+let COLLECTOR: string;
 const AGENT_JAR = '-javaagent:/sky/agent/skywalking-agent.jar';
 
 const entities = new Map<string, Entity>();
 const catalog = { getEntityByRef: async (ref: string) => entities.get(ref) };
+let world: Awaited<ReturnType<typeof testTracingWorld>>;
 
 function component(name: string, annotations: Record<string, string>): string {
   const ref = `component:default/${name}`;
@@ -55,6 +59,8 @@ function service(over: Partial<TracingServiceOptions> = {}) {
   return new TracingService({
     store,
     catalog,
+    tenancy: world.tenancy,
+    permissions: world.permissions,
     getKubeConfig: async () => kc,
     clusters: () => ['local'],
     injectionMode: () => 'webhook',
@@ -110,6 +116,9 @@ beforeAll(async () => {
   await applyDatabaseMigrations(knex);
   store = new SkyWalkingStore(knex);
   closeDb = () => knex.destroy();
+  world = await testTracingWorld(kc, entities);
+  backend = world.backend;
+  COLLECTOR = `demo-oap.${backend.namespace}:11800`;
 });
 
 afterAll(() => closeDb?.());
@@ -362,7 +371,7 @@ describe('patch mode', () => {
 });
 
 describe('workload selection', () => {
-  it('finds Deployments, StatefulSets and DaemonSets by the label-selector annotation in every namespace, as the Kubernetes plugin does', async () => {
+  it('finds Deployments, StatefulSets and DaemonSets by the label-selector annotation in every namespace mapped to the owner, and nowhere else', async () => {
     const [a, b] = await Promise.all([createTestNamespace('tracing-sel-a'), createTestNamespace('tracing-sel-b')]);
     const group = `grp-${a.slice(-6)}`;
     const labels = { app: 'inv', 'example.com/group': group };
@@ -372,6 +381,9 @@ describe('workload selection', () => {
     await apps.createNamespacedDaemonSet({ namespace: b, body: { metadata: { name: 'inv-agent', labels }, spec: { selector: { matchLabels: labels }, template } } });
     // same labels but outside the selector: must not be touched
     await apps.createNamespacedDeployment({ namespace: a, body: deployment('other', 1) });
+    // the selector's labels in a namespace of team B: not the owner's, never touched
+    const foreign = await createTestNamespace('teamb-sel');
+    await apps.createNamespacedDeployment({ namespace: foreign, body: { metadata: { name: 'inv-api', labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template } } });
     const ref = component('inventory', { 'backstage.io/kubernetes-label-selector': `example.com/group=${group}` });
     entities.get(ref)!.metadata.annotations!['backstage.io/kubernetes-id'] = 'ignored-when-a-selector-is-given';
     const svc = service({ injectionMode: () => 'patch' });
@@ -386,6 +398,7 @@ describe('workload selection', () => {
       expect(w.spec!.template.spec!.initContainers?.map(c => c.name)).toEqual(['inject-skywalking-agent']);
     }
     expect((await apps.readNamespacedDeployment({ name: 'other', namespace: a })).spec!.template.spec!.initContainers).toBeUndefined();
+    expect((await apps.readNamespacedDeployment({ name: 'inv-api', namespace: foreign })).spec!.template.spec!.initContainers).toBeUndefined();
     const status = await eventually('pods of all three kinds injected', async () => {
       const st = await svc.getStatus(ref, credentials);
       return st.workloads.every(w => w.totalPods > 0 && w.injectedPods === w.totalPods) ? st : undefined;

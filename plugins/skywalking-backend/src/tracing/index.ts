@@ -9,4 +9,4 @@ export {
   COLLECTOR_ANNOTATION,
 } from './admissionMutator';
 export type { EnsureWebhookOptions } from './admissionMutator';
-export { TRACING_FIELD_MANAGER } from './kube';
+export { TRACING_FIELD_MANAGER, entityFieldManager } from './kube';

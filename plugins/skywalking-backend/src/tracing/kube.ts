@@ -3,6 +3,7 @@
  * reading and patching them, counting their pods. Plain functions on a
  * KubeConfig; no state.
  */
+import { createHash } from 'node:crypto';
 import type * as K8s from '@kubernetes/client-node';
 
 import { loadK8s } from '../clusters/k8s';
@@ -10,8 +11,23 @@ import { loadK8s } from '../clusters/k8s';
 /** The client module (see clusters/k8s.ts for why it is loaded this way). */
 export const k8sModule: () => Promise<typeof K8s> = loadK8s;
 
-/** Field manager of every write the tracing toggle makes. */
+/**
+ * Prefix of the tracing toggle's field managers, and the one manager of
+ * writes made before there was one per entity (read as the entity's own, so
+ * those keep working after an upgrade).
+ */
 export const TRACING_FIELD_MANAGER = 'skywalking-backstage-tracing';
+
+/**
+ * The field manager of one entity's writes: SSA then keeps a field as long as
+ * any entity still applies it, so one entity's off never takes another's away.
+ */
+export function entityFieldManager(entityRef: string): string {
+  return `${TRACING_FIELD_MANAGER}-${createHash('sha256').update(entityRef.toLowerCase()).digest('hex').slice(0, 16)}`;
+}
+
+/** The agent CA ConfigMaps are the backend's, not an entity's: one manager, so a rotated CA is not a conflict. */
+export const CA_FIELD_MANAGER = `${TRACING_FIELD_MANAGER}-ca`;
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -45,6 +61,13 @@ export interface PlainWorkload {
     [k: string]: unknown;
   };
   [k: string]: unknown;
+}
+
+export interface NamespaceInfo {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  managedFields: Array<{ manager?: string; operation?: string }>;
 }
 
 export interface LabelSelector {
@@ -119,11 +142,18 @@ export class Kube {
     readonly kc: K8s.KubeConfig,
     readonly apps: K8s.AppsV1Api,
     readonly core: K8s.CoreV1Api,
+    /** the manager of this Kube's writes (entityFieldManager) */
+    readonly fieldManager: string,
   ) {}
 
-  static async create(kc: K8s.KubeConfig): Promise<Kube> {
+  static async create(kc: K8s.KubeConfig, fieldManager: string = TRACING_FIELD_MANAGER): Promise<Kube> {
     const k8s = await k8sModule();
-    return new Kube(k8s, kc, kc.makeApiClient(k8s.AppsV1Api), kc.makeApiClient(k8s.CoreV1Api));
+    return new Kube(k8s, kc, kc.makeApiClient(k8s.AppsV1Api), kc.makeApiClient(k8s.CoreV1Api), fieldManager);
+  }
+
+  /** The same clients writing as another field manager. */
+  as(fieldManager: string): Kube {
+    return new Kube(this.k8s, this.kc, this.apps, this.core, fieldManager);
   }
 
   get server(): string | undefined {
@@ -131,8 +161,17 @@ export class Kube {
   }
 
   /**
-   * The entity's workloads, selected as Backstage's Kubernetes plugin selects
-   * objects: the label selector, in the annotated namespace or in all.
+   * The workloads of one namespace that the label selector matches. The
+   * toggle lists namespace by namespace on purpose: it acts only in
+   * namespaces it resolved and authorised first (authorise.ts).
+   */
+  async listNamespacedWorkloads(labelSelector: string, namespace: string): Promise<PlainWorkload[]> {
+    return this.listWorkloads(labelSelector, namespace);
+  }
+
+  /**
+   * Workloads selected as Backstage's Kubernetes plugin selects objects: the
+   * label selector, in the given namespace or in all (reads only: topology).
    */
   async listWorkloads(labelSelector: string, namespace?: string): Promise<PlainWorkload[]> {
     const a = this.apps;
@@ -164,7 +203,7 @@ export class Kube {
   /** JSON patch (RFC 6902) of a workload. */
   async jsonPatchWorkload(kind: WorkloadKind, namespace: string, name: string, body: unknown[]): Promise<PlainWorkload> {
     const opts = this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.JsonPatch);
-    const param = { name, namespace, body, fieldManager: TRACING_FIELD_MANAGER };
+    const param = { name, namespace, body, fieldManager: this.fieldManager };
     const a = this.apps;
     let obj: unknown;
     if (kind === 'Deployment') obj = await a.patchNamespacedDeployment(param, opts);
@@ -176,7 +215,7 @@ export class Kube {
   /** Server-side apply of a workload with our field manager; conflicts are errors (no force). */
   async applyWorkload(kind: WorkloadKind, namespace: string, name: string, body: unknown): Promise<PlainWorkload> {
     const opts = this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.ServerSideApply);
-    const param = { name, namespace, body, fieldManager: TRACING_FIELD_MANAGER, force: false };
+    const param = { name, namespace, body, fieldManager: this.fieldManager, force: false };
     const a = this.apps;
     let obj: unknown;
     if (kind === 'Deployment') obj = await a.patchNamespacedDeployment(param, opts);
@@ -185,18 +224,50 @@ export class Kube {
     return { ...plain<PlainWorkload>(obj), apiVersion: 'apps/v1', kind };
   }
 
-  async readNamespace(name: string): Promise<{ labels: Record<string, string>; managedFields: any[] }> {
+  async readNamespace(name: string): Promise<NamespaceInfo> {
     const ns = await this.core.readNamespace({ name });
-    return { labels: ns.metadata?.labels ?? {}, managedFields: plain(ns.metadata?.managedFields ?? []) };
+    return {
+      name,
+      labels: ns.metadata?.labels ?? {},
+      annotations: ns.metadata?.annotations ?? {},
+      managedFields: plain(ns.metadata?.managedFields ?? []),
+    };
+  }
+
+  /** Every namespace with its labels and annotations (tenancy picks the entity's from these). */
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    const list = await this.core.listNamespace();
+    return list.items.map(ns => ({
+      name: ns.metadata!.name!,
+      labels: ns.metadata?.labels ?? {},
+      annotations: ns.metadata?.annotations ?? {},
+      managedFields: [],
+    }));
+  }
+
+  /** A SWCK OAPServer, undefined when there is none. */
+  async readOapServer(namespace: string, name: string): Promise<{ metadata?: { labels?: Record<string, string> } } | undefined> {
+    try {
+      return (await this.kc
+        .makeApiClient(this.k8s.CustomObjectsApi)
+        .getNamespacedCustomObject({ group: 'operator.skywalking.apache.org', version: 'v1alpha1', namespace, plural: 'oapservers', name })) as any;
+    } catch (e: any) {
+      if (e?.code === 404) return undefined;
+      throw e;
+    }
   }
 
   async applyNamespace(name: string, labels: Record<string, string> | undefined): Promise<void> {
     const opts = this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.ServerSideApply);
     const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } };
-    await this.core.patchNamespace({ name, body, fieldManager: TRACING_FIELD_MANAGER, force: false }, opts);
+    await this.core.patchNamespace({ name, body, fieldManager: this.fieldManager, force: false }, opts);
   }
 
-  /** A backend's CA for the agents of a namespace: a ConfigMap with ca.crt only (never a key), by server-side apply. */
+  /**
+   * A backend's CA for the agents of a namespace: a ConfigMap with ca.crt only
+   * (never a key), by server-side apply without force: a ConfigMap someone
+   * else changed is a reported conflict, not overwritten.
+   */
   async applyCaConfigMap(namespace: string, name: string, caPem: string): Promise<void> {
     const opts = this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.ServerSideApply);
     const body = {
@@ -205,7 +276,7 @@ export class Kube {
       metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'skywalking-backstage', 'app.kubernetes.io/component': 'agent-ca' } },
       data: { 'ca.crt': caPem },
     };
-    await this.core.patchNamespacedConfigMap({ name, namespace, body, fieldManager: TRACING_FIELD_MANAGER, force: true }, opts);
+    await this.core.patchNamespacedConfigMap({ name, namespace, body, fieldManager: CA_FIELD_MANAGER, force: false }, opts);
   }
 
   /** The agent CA ConfigMaps this plugin wrote into a namespace (applyCaConfigMap). */
