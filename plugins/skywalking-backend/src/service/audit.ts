@@ -37,6 +37,8 @@ export function createAuditTrail(o: AuditTrailOptions) {
     action: string,
     target: string,
     run: (note: (details: Record<string, unknown>) => void, setActor: (c: BackstageCredentials) => void) => Promise<T>,
+    /** false: the operation writes its own /audit row on success (the tracing toggle) */
+    opts: { projectSuccess?: boolean } = {},
   ): Promise<T> {
     const event = await o.auditor?.createEvent({
       eventId: `backend-${action}`,
@@ -55,7 +57,9 @@ export function createAuditTrail(o: AuditTrailOptions) {
       });
       await event?.success({ meta: { action, target, ...(details as JsonObject) } });
       // the projection must not turn a done write into an error answer
-      await o.store.appendAudit({ actor, action, target, details }).catch(err => o.logger.warn(`audit row for ${action} ${target} not written: ${err}`));
+      if (opts.projectSuccess !== false) {
+        await o.store.appendAudit({ actor, action, target, details }).catch(err => o.logger.warn(`audit row for ${action} ${target} not written: ${err}`));
+      }
       o.logger.info(`${action} ${target} by ${actor}`, { action, target, actor });
       return result;
     } catch (e: any) {

@@ -411,7 +411,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       if (!options.tracing) throw new ServiceUnavailableError('tracing is not configured in this portal');
       const result = await options.tracing.setTracing({ entityRef, enabled: req.body.enabled, backend: req.body.backend }, actorOf(credentials), credentials);
       res.json(result);
-    });
+      // TracingService writes the toggle's /audit row itself (with what it changed)
+    }, { projectSuccess: false });
   });
 
   router.get('/topology', async (req, res) => {
