@@ -1,32 +1,24 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
-  BACKUP_ANNOTATION,
   backupOf,
   BackendDetail,
   BackendList,
-  BackendPhase,
   BackendRef,
   BackendSummary,
   ClusterSummary,
   EventSummary,
   oapReplicasOf,
-  PodScheduling,
   PodSummary,
   renderRover,
-  RESTORE_ANNOTATION,
   restoredCondition,
   restoreOf,
   ROLE_SPLIT_ANNOTATION,
   roverNames,
-  SCHEDULING_ANNOTATION,
   schedulingOf,
   SkyWalkingBackendSpec,
-  STORAGE_TLS_ANNOTATION,
-  SNAPSHOT_ANNOTATION,
   snapshotOf,
   StatusCondition,
-  STORAGE_TYPE_ANNOTATION,
   TLS_ANNOTATION,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
@@ -36,13 +28,18 @@ import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { BackendOperations } from './types';
 import { BackendTls } from './BackendTls';
 import { StorageTls } from './StorageTls';
-import { oapScalingSummary, planScale, recordedScaling, scalingAnnotations } from './scaling';
-import { startUpgrade, upgradeInProgress, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
+import { oapScalingSummary, planScale, recordedScaling } from './scaling';
+import { startUpgrade, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
 import { isNetworkError } from './networkError';
 import { BackendOutbox, OutboxOp } from './outbox/types';
 import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
 import { writeOrQueue } from './outbox/writeOrQueue';
 import { withOutboxStatus } from './outbox/outboxStatus';
+import { FIELD_MANAGER, Obj, PAUSED_ANNOTATION, OWNER_ANNOTATION, recorded, renderBackendObjects, ROVER_PAUSED_NODE_LABEL } from './backendObjects';
+import { phaseOf, roverCondition, roverOf } from './backendStatus';
+
+export { FIELD_MANAGER, OWNER_ANNOTATION, PAUSED_ANNOTATION, renderBackendObjects, ROVER_ANNOTATION, ROVER_PAUSED_NODE_LABEL } from './backendObjects';
+export { phaseOf, roverCondition, roverOf } from './backendStatus';
 
 export { isNetworkError } from './networkError';
 export type { BackendOutbox, OutboxEntry, OutboxOp } from './outbox/types';
@@ -57,25 +54,10 @@ export class UpgradeInputError extends InputError {
   }
 }
 
-/** fieldManager of create/update (the whole spec of each custom object) */
-export const FIELD_MANAGER = 'skywalking-backstage';
 /** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
 const SCALE_MANAGER = 'skywalking-backstage-scale';
 const PAUSE_MANAGER = 'skywalking-backstage-pause';
-export const PAUSED_ANNOTATION = 'skywalking-backstage.io/paused-replicas';
-/** the owner team recorded on the custom objects */
-export const OWNER_ANNOTATION = 'skywalking-backstage.io/owner';
-/** a node label no node carries: the paused Rover DaemonSet selects it, so it runs nowhere */
-export const ROVER_PAUSED_NODE_LABEL = 'skywalking-backstage.io/paused';
-/** the spec's `rover` (JSON) recorded on the OAPServer, so a read gives back what was asked for */
-export const ROVER_ANNOTATION = 'skywalking-backstage.io/rover';
-
-type Obj = { apiVersion: string; kind: string; metadata: any; spec?: any; status?: any };
-
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
-const DEFAULT_BANYANDB_VERSION = '0.8.0';
-const DEFAULT_SATELLITE_VERSION = '1.3.0';
-
 /** A custom object's spec without `instances`, so an apply leaves the replicas to their owner. */
 function withoutInstances(spec: any) {
   const { instances: _instances, ...rest } = spec ?? {};
@@ -83,199 +65,6 @@ function withoutInstances(spec: any) {
 }
 /** the Rover DaemonSets the portal rendered (renderRover's labels) */
 const ROVER_SELECTOR = 'app.kubernetes.io/managed-by=skywalking-backstage,app.kubernetes.io/component=rover';
-
-/**
- * The SWCK custom objects of a portal backend spec: BanyanDB (or external
- * storage by OAP config, credentials from a Secret), OAPServer and UI.
- */
-export function renderBackendObjects(spec: SkyWalkingBackendSpec): Obj[] {
-  const labels = { 'app.kubernetes.io/managed-by': FIELD_MANAGER, 'app.kubernetes.io/part-of': spec.name };
-  const meta = (name: string, extra: Record<string, string> = {}): { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } => {
-    const annotations = { ...(spec.owner ? { [OWNER_ANNOTATION]: spec.owner } : {}), ...extra };
-    return { name, namespace: spec.namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) };
-  };
-  const version = spec.version;
-  const storageType = spec.storage?.type ?? 'banyandb';
-  const objects: Obj[] = [];
-  const config: { name: string; value?: string; valueFrom?: any }[] = [...(spec.oap?.config ?? [])];
-  if (storageType === 'banyandb') {
-    const v = spec.storage?.banyandb?.version ?? DEFAULT_BANYANDB_VERSION;
-    const size = spec.storage?.banyandb?.storageSize;
-    const sched = schedulingPart(spec.storage?.banyandb);
-    const { backup, restore } = spec.storage?.banyandb ?? {};
-    objects.push({
-      apiVersion: SWCK_API_VERSION,
-      kind: 'BanyanDB',
-      metadata: meta(spec.name, {
-        ...schedulingAnnotation(sched),
-        // SWCK's BanyanDB has no backup fields: recorded here, rendered as sidecar / init container
-        ...(backup !== undefined ? { [BACKUP_ANNOTATION]: JSON.stringify(backup) } : {}),
-        ...(restore !== undefined ? { [RESTORE_ANNOTATION]: JSON.stringify(restore) } : {}),
-      }),
-      spec: {
-        version: v,
-        counts: 1,
-        image: `apache/skywalking-banyandb:${v}`,
-        config: ['standalone'],
-        // SWCK's BanyanDB has affinity of its own; the rest travels in the annotation
-        ...(sched?.affinity ? { affinity: sched.affinity } : {}),
-        ...(size
-          ? { storages: [{ name: 'data', path: '/tmp', persistentVolumeClaimSpec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } }] }
-          : {}),
-      },
-    });
-    config.push({ name: 'SW_STORAGE', value: 'banyandb' }, { name: 'SW_STORAGE_BANYANDB_TARGETS', value: `${spec.name}-banyandb-grpc:17912` });
-  } else {
-    const ext = spec.storage!.external ?? {};
-    const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: ext.secretName, key } } });
-    if (storageType === 'elasticsearch') {
-      config.push(
-        { name: 'SW_STORAGE', value: 'elasticsearch' },
-        { name: 'SW_STORAGE_ES_CLUSTER_NODES', value: ext.address },
-        { name: 'SW_ES_USER', ...fromSecret('username') },
-        { name: 'SW_ES_PASSWORD', ...fromSecret('password') },
-      );
-    } else {
-      const db = ext.database ?? 'skywalking';
-      const jdbc = storageType === 'postgresql' ? `jdbc:postgresql://${ext.address}/${db}` : `jdbc:mysql://${ext.address}/${db}?rewriteBatchedStatements=true`;
-      config.push(
-        { name: 'SW_STORAGE', value: storageType === 'postgresql' ? 'postgresql' : 'mysql' },
-        { name: 'SW_JDBC_URL', value: jdbc },
-        { name: 'SW_DATA_SOURCE_USER', ...fromSecret('username') },
-        { name: 'SW_DATA_SOURCE_PASSWORD', ...fromSecret('password') },
-      );
-    }
-  }
-  const roleSplit = spec.oap?.roleSplit;
-  const split = roleSplit?.enabled === true;
-  objects.push({
-    apiVersion: SWCK_API_VERSION,
-    kind: 'OAPServer',
-    metadata: meta(spec.name, {
-      ...(spec.rover !== undefined ? { [ROVER_ANNOTATION]: JSON.stringify(spec.rover) } : {}),
-      // TLS to external storage: rendered by the engine (operator/storageTls.ts), truststore password and CA checksum by StorageTls
-      ...(storageType !== 'banyandb' && spec.storage?.external?.tls ? { [STORAGE_TLS_ANNOTATION]: JSON.stringify(spec.storage.external.tls) } : {}),
-      ...schedulingAnnotation(schedulingPart(spec.oap)),
-      // recorded as asked (also when disabled), so a read gives it back
-      ...(roleSplit !== undefined ? { [ROLE_SPLIT_ANNOTATION]: JSON.stringify(roleSplit) } : {}),
-      // autoscaling, disruption budget, topology spread: rendered by the engine (HPA, PDBs, spread constraints)
-      ...scalingAnnotations(spec.oap),
-      // external storage: the type as asked (TiDB is configured as mysql) and the snapshot hooks (CronJob, Jobs)
-      ...(storageType !== 'banyandb' ? { [STORAGE_TYPE_ANNOTATION]: storageType } : {}),
-      ...(storageType !== 'banyandb' && spec.storage?.external?.snapshot ? { [SNAPSHOT_ANNOTATION]: JSON.stringify(spec.storage.external.snapshot) } : {}),
-    }),
-    spec: { version, image: `apache/skywalking-oap-server:${version}`, instances: oapReplicasOf(spec), config, service: { template: { type: 'ClusterIP' } } },
-  });
-  if (spec.ui?.enabled !== false) {
-    const ingress = spec.ui?.ingress;
-    objects.push({
-      apiVersion: SWCK_API_VERSION,
-      kind: 'UI',
-      metadata: meta(spec.name, schedulingAnnotation(schedulingPart(spec.ui))),
-      spec: {
-        kind: 'booster',
-        version,
-        image: `apache/skywalking-ui:${version}`,
-        instances: spec.ui?.replicas ?? 1,
-        // split, queries go to the Aggregators' query Service
-        OAPServerAddress: `http://${spec.name}-oap${split ? '-query' : ''}.${spec.namespace}:12800`,
-        service: {
-          template: { type: 'ClusterIP' },
-          ...(ingress ? { ingress: { host: ingress.host, ...(ingress.ingressClassName ? { ingressClassName: ingress.ingressClassName } : {}) } } : {}),
-        },
-      },
-    });
-  }
-  // Satellite when asked: agents send to it, it balances gRPC over the OAP pods (SWCK's Satellite kind)
-  if (spec.satellite?.enabled === true) {
-    const v = spec.satellite.version ?? DEFAULT_SATELLITE_VERSION;
-    objects.push({
-      apiVersion: SWCK_API_VERSION,
-      kind: 'Satellite',
-      metadata: meta(spec.name),
-      spec: { version: `v${v}`, image: `apache/skywalking-satellite:v${v}`, instances: spec.satellite.replicas ?? 1, OAPServerName: spec.name, service: { template: { type: 'ClusterIP' } } },
-    });
-  }
-  // TLS as asked, on the objects whose pods serve it (operator/tls.ts renders it; BackendTls issues the certificates)
-  if (spec.tls !== undefined) {
-    for (const o of objects.filter(x => x.kind === 'OAPServer' || x.kind === 'BanyanDB')) {
-      o.metadata.annotations = { ...o.metadata.annotations, [TLS_ANNOTATION]: JSON.stringify(spec.tls) };
-    }
-  }
-  return objects;
-}
-
-const SCHEDULING_KEYS = ['resources', 'affinity', 'tolerations', 'nodeSelector'] as const;
-
-/** The PodScheduling fields of a component's spec, or undefined when none is given. */
-function schedulingPart(part: PodScheduling | undefined): PodScheduling | undefined {
-  if (!part) return undefined;
-  const picked = Object.fromEntries(SCHEDULING_KEYS.filter(k => part[k] !== undefined).map(k => [k, part[k]]));
-  return Object.keys(picked).length ? (picked as PodScheduling) : undefined;
-}
-
-function schedulingAnnotation(s: PodScheduling | undefined): Record<string, string> {
-  return s ? { [SCHEDULING_ANNOTATION]: JSON.stringify(s) } : {};
-}
-
-/** A JSON annotation the portal recorded on a custom object (undefined when absent or unreadable). */
-function recorded<T>(o: Obj, annotation: string): T | undefined {
-  const raw = o.metadata?.annotations?.[annotation];
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-function condition(o: Obj | undefined, type: string) {
-  return (o?.status?.conditions ?? []).find((c: any) => c.type === type);
-}
-
-/** Phase of a backend from its custom objects' spec and status. */
-export function phaseOf(oap: Obj, ui?: Obj, storage?: Obj): BackendPhase {
-  if (oap.metadata?.annotations?.[PAUSED_ANNOTATION]) return 'Paused';
-  // the engine advances it, or rolls it back (engine/upgrade.ts)
-  if (upgradeInProgress(upgradeOf(oap))) return 'Upgrading';
-  const parts = [oap, ui, storage].filter(Boolean) as Obj[];
-  if (parts.some(p => condition(p, 'Degraded')?.status === 'True')) return 'Degraded';
-  if (!oap.status) return 'Progressing';
-  const oapReady = (oap.status?.availableReplicas ?? 0) >= (oap.spec?.instances ?? 1) && condition(oap, 'Ready')?.status !== 'False';
-  const uiReady = !ui || ((ui.status?.availableReplicas ?? 0) >= (ui.spec?.instances ?? 1) && condition(ui, 'Ready')?.status !== 'False');
-  const storageReady = !storage || condition(storage, 'Ready')?.status === 'True';
-  return oapReady && uiReady && storageReady ? 'Ready' : 'Progressing';
-}
-
-/** The `rover` a backend was created or updated with (recorded on its OAPServer). */
-export function roverOf(oap: Obj): SkyWalkingBackendSpec['rover'] | undefined {
-  return recorded(oap, ROVER_ANNOTATION);
-}
-
-/**
- * RoverReady of a backend from its Rover DaemonSet: True when a pod is ready
- * on every node it is scheduled to (and at least one); none when Rover is
- * neither asked for nor deployed.
- */
-export function roverCondition(oap: Obj, daemonSet?: { metadata?: any; status?: any }): StatusCondition | undefined {
-  const enabled = roverOf(oap)?.enabled === true;
-  if (!daemonSet) {
-    return enabled ? { type: 'RoverReady', status: 'False', reason: 'NotDeployed', message: 'the Rover DaemonSet does not exist (yet)' } : undefined;
-  }
-  const st = daemonSet.status ?? {};
-  const desired = st.desiredNumberScheduled ?? 0;
-  const ready = st.numberReady ?? 0;
-  const current = (st.observedGeneration ?? 0) >= (daemonSet.metadata?.generation ?? 0) && (st.updatedNumberScheduled ?? desired) >= desired;
-  if (desired > 0 && ready === desired && current) {
-    return { type: 'RoverReady', status: 'True', reason: 'AllNodesReady', message: `Rover ready on ${ready}/${desired} nodes` };
-  }
-  return {
-    type: 'RoverReady',
-    status: 'False',
-    reason: 'Progressing',
-    message: desired === 0 ? 'Rover is scheduled to no node yet' : `Rover ready on ${ready}/${desired} nodes${current ? '' : ', rollout in progress'}`,
-  };
-}
 
 export interface BackendServiceOptions {
   clusters: ClusterRegistry;
