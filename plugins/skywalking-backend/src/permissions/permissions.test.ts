@@ -150,7 +150,7 @@ describe('skywalking-backend resource permissions through the real permission ba
                   },
                   restore: async (ref: BackendRef) => {
                     restores.push(ref);
-                    return { applied: true, queued: false, created: false };
+                    return { applied: true, queued: false, created: ![ALPHA, BETA].some(b => b.name === ref.name) };
                   },
                 } as any,
               }),
@@ -246,6 +246,15 @@ describe('skywalking-backend resource permissions through the real permission ba
     expect(into.status).toBe(403);
     expect(into.body.error.message).toBe('Not allowed: skywalking.backend.restore on local/team-b/beta');
     expect(restores).toEqual([ALPHA]);
+  });
+
+  it("records a restored new backend as the source's owner's only when that is the caller's", async () => {
+    const res = await request(server).post('/api/skywalking/backends/local/team-a/alpha-copy/restore').set(as(ALICE)).send({ backup: '2026-11-30', from: ALPHA });
+    expect(res.status).toBe(201);
+    expect((await store.listBackends()).find(b => b.name === 'alpha-copy')).toMatchObject({ ownerRef: TEAMS[ALICE], createdBy: ALICE });
+    const other = await request(server).post('/api/skywalking/backends/local/team-a/alpha-copy2/restore').set(as(ALICE)).send({ backup: '2026-11-30', from: ALPHA, owner: TEAMS[BOB] });
+    expect(other.status).toBe(400);
+    expect(other.body.fields).toEqual([{ path: 'owner', message: expect.stringContaining('group:default/team-b is not among your ownership refs') }]);
   });
 
   it('needs the Rover admin permission to turn Rover on', async () => {

@@ -352,6 +352,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       if (!fromItself) await mayAct(credentials, source);
       // H5: reading another backend's backups is a read of that backend
       if (!fromItself) await authz.authorize(req, skywalkingBackendReadPermission, { resourceRef: backendResourceRef(source), credentials });
+      let newOwner: string | undefined;
       if (await backendExists(ref)) {
         await authz.authorize(req, skywalkingBackendRestorePermission, { resourceRef: backendResourceRef(ref), credentials });
         if (!fromItself && body.inPlace !== true) {
@@ -368,13 +369,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
           if (policyErrors.length) throw new SpecValidationError(policyErrors);
           if (body.spec.rover?.enabled === true) await authz.authorize(req, skywalkingBackendRoverPermission, { credentials });
         }
-        const ownerErrors = await authz.ownershipErrors(credentials, { owner: body.owner, entityRef: body.entityRef });
-        if (ownerErrors.length) throw new SpecValidationError(ownerErrors);
+        // the new backend's owner: as given, else the source's, and either way the caller's own
+        newOwner = body.owner ?? (await store.listBackends()).find(b => backendResourceRef(b) === backendResourceRef(source))?.ownerRef;
+        const ownerErrors = await authz.ownershipErrors(credentials, { owner: newOwner, entityRef: body.entityRef });
+        if (ownerErrors.length) throw new SpecValidationError(ownerErrors.map(e => (e.path === 'owner' && body.owner === undefined ? { ...e, message: `${e.message}; give "owner" for the new backend` } : e)));
       }
       const actor = actorOf(credentials);
       const result = await backupsOrUnavailable().restore(ref, { backup: body.backup, from: body.from, target: body.target, spec: body.spec }, actor);
       if (result.created) {
-        await store.recordBackend({ ...ref, ownerRef: body.owner ?? result.spec?.owner, entityRef: body.entityRef, createdBy: actor });
+        await store.recordBackend({ ...ref, ownerRef: newOwner, entityRef: body.entityRef, createdBy: actor });
       }
       note({ restore: result.restore, created: result.created, queued: result.queued });
       res.status(result.queued ? 202 : 201).json(result);
