@@ -11,6 +11,16 @@ import { WEBHOOK_CONFIGURATION_NAME } from './webhookConfiguration';
 import { unreachableWebhookUrl } from './webhookUrl';
 
 const DAY_MS = 24 * 3600_000;
+/** One Kubernetes call of the webhook's upkeep: a hung API server must not hold the start or the next run. */
+const CALL_TIMEOUT_MS = 15_000;
+
+function withTimeout<T>(what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CALL_TIMEOUT_MS / 1000} s`)), CALL_TIMEOUT_MS);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 export interface WebhookManagerDeps {
   config: Config;
@@ -182,9 +192,10 @@ export class WebhookManager {
       return this.ca;
     }
     const kc = this.deps.clusters.kubeConfig(this.caSecret.cluster);
-    let ca = await loadOrCreateCa(kc, this.caSecret, this.generateCa);
+    const where = `the webhook CA Secret ${this.caSecret.namespace}/${this.caSecret.name} in cluster ${this.caSecret.cluster}`;
+    let ca = await withTimeout(where, loadOrCreateCa(kc, this.caSecret, this.generateCa));
     if (needsRotation(ca, this.now)) {
-      ca = await rotateCa(kc, this.caSecret, ca, this.generateCa, new Date());
+      ca = await withTimeout(where, rotateCa(kc, this.caSecret, ca, this.generateCa, new Date()));
       this.deps.logger.info(`webhook CA rotated in Secret ${this.caSecret.namespace}/${this.caSecret.name}; the old CA stays in the caBundle until it expires`);
     }
     this.ca = ca;
@@ -219,11 +230,6 @@ export class WebhookManager {
     return true;
   }
 
-  /** @deprecated kept for callers of the hourly task: maintain() does this and more */
-  async rotateIfDue() {
-    return this.maintain();
-  }
-
   /** Server-side applies the webhook configuration with the CA bundle to one cluster. */
   async register(cluster: string) {
     const kc = this.deps.clusters.kubeConfig(cluster);
@@ -231,13 +237,16 @@ export class WebhookManager {
     if (refusal) throw new Error(refusal);
     const bundle = this.caBundle();
     if (!bundle) throw new Error('the webhook CA is not loaded yet');
-    await ensureWebhookConfiguration(kc, {
-      url: this.url(),
-      caPem: bundle,
-      timeoutSeconds: this.timeoutSeconds,
-      name: this.deps.configurationName ?? WEBHOOK_CONFIGURATION_NAME,
-      namespaces: this.deps.namespaces,
-    });
+    await withTimeout(
+      `cluster ${cluster}`,
+      ensureWebhookConfiguration(kc, {
+        url: this.url(),
+        caPem: bundle,
+        timeoutSeconds: this.timeoutSeconds,
+        name: this.deps.configurationName ?? WEBHOOK_CONFIGURATION_NAME,
+        namespaces: this.deps.namespaces,
+      }),
+    );
   }
 
   async registerAll() {
