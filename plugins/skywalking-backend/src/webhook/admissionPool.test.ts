@@ -85,8 +85,8 @@ describe('admission off the event loop', () => {
       expect(r.ms).toBeLessThan(DEADLINE_MS + 1500);
     }
     // in-process, these two reviews held the loop for minutes; here it never waits long
-    expect(delay.max / 1e6).toBeLessThan(300);
-    expect(worstTickMs).toBeLessThan(300);
+    expect(delay.max / 1e6).toBeLessThan(500);
+    expect(worstTickMs).toBeLessThan(500);
   });
 
   it('replaces the stalled workers: the next reviews are answered by fresh ones', async () => {
