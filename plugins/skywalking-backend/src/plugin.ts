@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { validateBackendSpec } from '@skywalking-backstage/plugin-skywalking-common';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { ClusterRegistry } from './clusters/ClusterRegistry';
 import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
@@ -196,7 +197,10 @@ export const skywalkingPlugin = createBackendPlugin({
             specPolicy: specPolicyFromConfig(config),
             trustedServices: trustedServicesFromConfig(config),
             entityOwner: async (entityRef, credentials) => {
-              const entity = await catalog.getEntityByRef(entityRef, { credentials });
+              const entity = await catalog.getEntityByRef(entityRef, { credentials }).catch(e => {
+                // fail closed, but say why: not a 500
+                throw new ServiceUnavailableError(`cannot check entityRef ${entityRef} in the catalog: ${e?.message ?? e}`);
+              });
               if (!entity) return undefined;
               const owner = entity.spec?.owner;
               return { owner: typeof owner === 'string' ? owner : undefined };
