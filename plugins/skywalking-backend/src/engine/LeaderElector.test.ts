@@ -26,9 +26,27 @@ beforeAll(async () => {
   ns = await createTestNamespace('elector');
 });
 
+/** Lease request errors, shown when a test fails */
+const errors: string[] = [];
+
 function elector(identity: string, name: string, clock: ElectorClock = systemClock) {
-  return new LeaderElector({ kc, namespace: ns, name, identity, leaseDurationSeconds: LEASE_SECONDS, renewDeadlineMs: RENEW_DEADLINE_MS, renewIntervalMs: RETRY_MS, clock });
+  return new LeaderElector({
+    kc,
+    namespace: ns,
+    name,
+    identity,
+    leaseDurationSeconds: LEASE_SECONDS,
+    renewDeadlineMs: RENEW_DEADLINE_MS,
+    renewIntervalMs: RETRY_MS,
+    clock,
+    onError: e => errors.push(`${identity}: ${(e as Error)?.message ?? e}`),
+  });
 }
+
+afterEach(() => {
+  if (errors.length) console.warn(`Lease errors:\n${[...new Set(errors)].slice(0, 10).join('\n')}`);
+  errors.length = 0;
+});
 
 describe('LeaderElector', () => {
   it('refuses a renew deadline not shorter than the lease duration, and a request timeout not shorter than the deadline', () => {

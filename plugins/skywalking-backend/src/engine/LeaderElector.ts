@@ -42,16 +42,22 @@ export function defaultIdentity(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Per-request options that abort the request after `ms` (the generated clients' fetch honours the signal). */
+/**
+ * Per-request options that abort the request after `ms` (the generated
+ * clients' fetch honours the signal). makeApiClient's object-parameter APIs
+ * run call-time middleware as the generated Observable middleware: `pre` and
+ * `post` return something with toPromise().
+ */
 export function requestTimeout(ms: number): K8s.ConfigurationOptions {
+  const observable = <T>(v: T) => ({ toPromise: async () => v });
   return {
     middleware: [
       {
-        pre: async (ctx: any) => {
+        pre: (ctx: any) => {
           ctx.setSignal(AbortSignal.timeout(ms));
-          return ctx;
+          return observable(ctx);
         },
-        post: async (ctx: any) => ctx,
+        post: (rsp: any) => observable(rsp),
       },
     ],
     middlewareMergeStrategy: 'append',
