@@ -126,6 +126,17 @@ describe('values that reach shells and connection strings', () => {
         expect(['refused', 'clean']).toContain(outcome);
       }),
     );
+    // an Elasticsearch repository and a restore name read back from annotations: refused, never in a script
+    const es: CustomObject = {
+      ...oapWith(''),
+      spec: { version: '10.2.0', config: [{ name: 'SW_STORAGE', value: 'elasticsearch' }, { name: 'SW_STORAGE_ES_CLUSTER_NODES', value: 'es.databases:9200' }] },
+    };
+    fc.assert(
+      fc.property(hostile, repo => {
+        expect(() => snapshotPodTemplate(es, { target: { repository: repo } }, { labels: {} })).toThrow(/is not a repository name/);
+        expect(() => snapshotPodTemplate(oapWith('jdbc:postgresql://pg.databases:5432/sw'), { target: { pvc: { claimName: 's' } } }, { restore: repo, labels: {} })).toThrow(/is not a snapshot name/);
+      }),
+    );
     const ok = snapshotPodTemplate(oapWith('jdbc:postgresql://pg.databases:5432/skywalking'), { target: { pvc: { claimName: 'snaps' } } }, { labels: {} });
     expect(ok.spec.containers[0].env).toContainEqual({ name: 'DB_NAME', value: 'skywalking' });
     expect(ok.spec.containers[0].command[2]).toContain('--dbname="$DB_NAME"');

@@ -299,6 +299,10 @@ export function snapshotPodTemplate(
   // read back from the OAPServer, which anyone with write access to it may have changed: checked again here
   const bad = connectionProblem(c);
   if (bad) throw new Error(`${oap.metadata.name}: ${bad}; the snapshot Job is not rendered`);
+  if (c.storage === 'elasticsearch' && !ES_REPOSITORY.test(s.target?.repository ?? '')) {
+    throw new Error(`${oap.metadata.name}: snapshot repository ${JSON.stringify(s.target?.repository ?? null)} is not a repository name; the snapshot Job is not rendered`);
+  }
+  if (opts.restore !== undefined && !SNAPSHOT_NAME.test(opts.restore)) throw new Error(`${JSON.stringify(opts.restore)} is not a snapshot name; the restore Job is not rendered`);
   const script = opts.restore ? SCRIPTS[c.storage].restore : SCRIPTS[c.storage].dump;
   if (!script) throw new Error(`restoring ${c.storage} snapshots is ${c.storage}'s own API (_restore), not driven by the portal`);
   const sql = c.storage !== 'elasticsearch';
