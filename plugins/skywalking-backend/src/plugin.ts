@@ -101,8 +101,11 @@ export const skywalkingPlugin = createBackendPlugin({
           auth,
           tenancy,
           permissions,
-          // the minute reconcile writes only where this replica leads the cluster (M9)
-          isLeader: c => operators.isLeader(c),
+          // the minute reconcile writes only where this replica leads the cluster (M9); where our
+          // engine does not run (SWCK's controller, reconcile: false) there is no Lease: every replica
+          // reconciles there, idempotent by the per-entity field managers and resourceVersion-tested patches
+          isLeader: c =>
+            operators.state(c).swckControllerDetected || !clusters.definition(c).reconcile ? true : operators.isLeader(c),
           getKubeConfig: async c => clusters.kubeConfig(c),
           clusters: () => clusters.names(),
           injectionMode: c => clusters.definition(c).injectionMode,
