@@ -234,6 +234,18 @@ describe('skywalking-backend resource permissions through the real permission ba
     expect(one.status).toBe(403);
   });
 
+  it("shows a backend's audit history only to those who may read the backend", async () => {
+    await scale(ALICE, ALPHA);
+    await scale(BOB, BETA);
+    const targets = async (user: string) => {
+      const res = await request(server).get('/api/skywalking/audit').set(as(user));
+      expect(res.status).toBe(200);
+      return new Set(res.body.items.map((i: any) => i.target));
+    };
+    expect(await targets(ALICE)).toEqual(new Set(['backend:local/team-a/alpha']));
+    expect(await targets(BOB)).toEqual(new Set(['backend:local/team-b/beta']));
+  });
+
   it("refuses a restore from another team's backend (read on the source), allows a restore of one's own", async () => {
     const cross = await request(server).post('/api/skywalking/backends/local/team-b/beta/restore').set(as(BOB)).send({ backup: '2026-11-30', from: ALPHA, inPlace: true });
     expect(cross.status).toBe(403);

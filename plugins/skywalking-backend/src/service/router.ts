@@ -15,6 +15,7 @@ import {
   isBackupTimeDir,
   isSnapshotName,
   OAP_SCALE_ROLES,
+  parseBackendResourceRef,
   redactSpec,
   skywalkingBackendBackupPermission,
   skywalkingBackendCreatePermission,
@@ -385,14 +386,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/audit', async (req, res) => {
-    await authz.authorizeAny(req, skywalkingBackendReadPermission);
+    const readable = await authz.readFilter(req, skywalkingBackendReadPermission);
     const t = typeof req.query.target === 'string' ? req.query.target : undefined;
     // a negative or non-numeric limit reached the database as is (a 500)
     const raw = req.query.limit;
     if (raw !== undefined && (typeof raw !== 'string' || !/^[0-9]{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 500)) {
       throw new SpecValidationError([{ path: 'limit', message: `${JSON.stringify(raw)} is not an integer from 1 to 500` }]);
     }
-    res.json({ items: await store.listAudit({ target: t, limit: raw === undefined ? 50 : Number(raw) }) });
+    const items = await store.listAudit({ target: t, limit: raw === undefined ? 50 : Number(raw) });
+    // a backend's history is read under the same conditions as the backend (owner, namespace, cluster)
+    const records = new Map((await store.listBackends()).map(b => [`backend:${backendResourceRef(b)}`, b]));
+    const mayRead = (target: string) => {
+      if (!target.startsWith('backend:')) return true;
+      const parsed = parseBackendResourceRef(target.slice('backend:'.length));
+      const b = records.get(target);
+      return !!parsed && readable({ ...parsed, owner: b?.ownerRef, entityRef: b?.entityRef });
+    };
+    res.json({ items: items.filter(i => mayRead(i.target)) });
   });
 
   router.get('/tracing', async (req, res) => {
