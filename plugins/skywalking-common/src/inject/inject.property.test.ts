@@ -5,11 +5,14 @@ import { containerMatcher, containerName, pod } from './__testUtils__/injectionA
 import { compileContainerMatcher } from './containerMatcher';
 import type { PodLike } from './types';
 
-// per input, on a shared two-core CI machine; the review's attack took 84 s
+// CPU time per input (not wall time: a loaded two-core CI machine starves processes); the review's attack took 84 s
 const BOUND_MS = 150;
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
-const elapsed = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 describe('injectAgent over generated pods and injector annotations', () => {
   it('answers every pod in bounded time with either a patch that reproduces its result or no change and a reason', () => {
@@ -18,9 +21,9 @@ describe('injectAgent over generated pods and injector annotations', () => {
       fc.property(pod, p => {
         const input = p as unknown as PodLike;
         const before = clone(input);
-        const t0 = process.hrtime.bigint();
+        const t0 = cpuMs();
         const r = injectAgent({ pod: input });
-        expect(elapsed(t0)).toBeLessThan(BOUND_MS);
+        expect(cpuMs() - t0).toBeLessThan(BOUND_MS);
         // the input is never modified
         expect(input).toEqual(before);
         expect(r.errors.every(e => typeof e.path === 'string' && typeof e.message === 'string')).toBe(true);
@@ -42,10 +45,10 @@ describe('container matcher over generated patterns and names', () => {
   it('compiles or refuses every pattern, and matches every name, in bounded time without throwing', () => {
     fc.assert(
       fc.property(containerMatcher, fc.array(containerName, { maxLength: 6 }), (pattern, names) => {
-        const t0 = process.hrtime.bigint();
+        const t0 = cpuMs();
         const compiled = compileContainerMatcher(pattern);
         const matches = compiled.ok ? names.map(n => compiled.matcher.test(n)) : [];
-        expect(elapsed(t0)).toBeLessThan(BOUND_MS);
+        expect(cpuMs() - t0).toBeLessThan(BOUND_MS);
         expect(compiled.ok ? matches.every(m => typeof m === 'boolean') : typeof compiled.message === 'string' && compiled.message.length > 0).toBe(true);
       }),
       { numRuns: 1000 },
