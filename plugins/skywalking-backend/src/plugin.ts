@@ -19,6 +19,7 @@ import { liveNamespaceReader } from './tenancy/liveNamespace';
 import { TopologyService } from './topology/TopologyService';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { WebhookManager } from './webhook/WebhookManager';
+import { DEFAULT_MUTATOR } from './webhook/admissionPool';
 import { registerSkyWalkingPermissions } from './permissions';
 import { specPolicyFromConfig, trustedServicesFromConfig } from './service/specPolicyConfig';
 
@@ -95,12 +96,15 @@ export const skywalkingPlugin = createBackendPlugin({
         // a cluster comes back or something overwrote a patched workload
         // which clusters and namespaces an owner may act on (skywalking.tenancy; README, Security)
         const tenancy = TenancyService.fromConfig(config, { userInfo, catalog, auth, logger, readNamespace: liveNamespaceReader(c => clusters.kubeConfig(c)) });
+        // images, env names and storage hosts a spec may use (skywalking.allowedImages, ...; README, Permissions)
+        const specPolicy = specPolicyFromConfig(config);
         const tracing = new TracingService({
           store,
           catalog,
           auth,
           tenancy,
           permissions,
+          allowedImages: specPolicy.allowedImages,
           // the minute reconcile writes only where this replica leads the cluster (M9); where our
           // engine does not run (SWCK's controller, reconcile: false) there is no Lease: every replica
           // reconciles there, idempotent by the per-entity field managers and resourceVersion-tested patches
@@ -155,6 +159,8 @@ export const skywalkingPlugin = createBackendPlugin({
             clusters,
             logger,
             observer: { onRequest: e => metrics.onAdmission(e) },
+            // the agent init container's image from skywalking.allowedImages only
+            mutator: { ...DEFAULT_MUTATOR, options: { allowedImages: specPolicy.allowedImages } },
           });
           await webhook.start();
           // every replica, every few minutes: the shared CA (rotated by whichever replica is first),
@@ -197,7 +203,7 @@ export const skywalkingPlugin = createBackendPlugin({
             auditor,
             userInfo,
             tenancy,
-            specPolicy: specPolicyFromConfig(config),
+            specPolicy,
             trustedServices: trustedServicesFromConfig(config),
             entityOwner: async (entityRef, credentials) => {
               const entity = await catalog.getEntityByRef(entityRef, { credentials }).catch(e => {

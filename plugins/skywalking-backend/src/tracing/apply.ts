@@ -86,7 +86,7 @@ async function applyCluster(ctx: ApplyContext, entityRef: string, entity: Entity
           caWritten.add(w.metadata.namespace);
         }
         if (mode === 'webhook') return enableWebhook(kube!, w, serviceName, collector!, caConfigMap);
-        return enablePatch(kube!, w, serviceName, collector!, caConfigMap);
+        return enablePatch(kube!, w, serviceName, collector!, caConfigMap, o.allowedImages);
       });
       if (changed) out.changed.push(key);
       namespaces.add(w.metadata.namespace);

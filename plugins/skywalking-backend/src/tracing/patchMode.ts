@@ -38,7 +38,7 @@ function conflict(w: PlainWorkload): Error {
   );
 }
 
-export async function enablePatch(kube: Kube, workload: PlainWorkload, serviceName: string, collector: string, caConfigMap?: string): Promise<boolean> {
+export async function enablePatch(kube: Kube, workload: PlainWorkload, serviceName: string, collector: string, caConfigMap?: string, allowedImages?: string[]): Promise<boolean> {
   let changed = false;
   let w = workload;
   if (markerManager(w) && !injectedByUs(kube, w)) throw conflict(w);
@@ -59,7 +59,7 @@ export async function enablePatch(kube: Kube, workload: PlainWorkload, serviceNa
       const annotations = template.metadata?.annotations ?? {};
       const base = INJECTED_MARKER_ANNOTATION in annotations ? removeAgent(template) : undefined;
       if (base?.errors.length) throw new Error(base.errors.map(e => `${e.path}: ${e.message}`).join('; '));
-      const r = injectAgent({ pod: base?.pod ?? template, force: true, backend, namespaceLabels: ns.labels });
+      const r = injectAgent({ pod: base?.pod ?? template, force: true, backend, namespaceLabels: ns.labels, ...(allowedImages ? { allowedImages } : {}) });
       if (!r.injected) {
         if (/^already injected by SWCK/.test(r.reason ?? '')) return undefined;
         const why = [r.reason, ...r.errors.map(e => `${e.path}: ${e.message}`)].filter(Boolean).join('; ');

@@ -37,6 +37,8 @@ export interface TracingServiceOptions {
   auth?: { getOwnServiceCredentials(): Promise<BackstageCredentials> };
   /** per cluster call; default 15 s */
   timeoutMs?: number;
+  /** image patterns the agent init container may use in patch mode (skywalking.allowedImages); default: not checked */
+  allowedImages?: string[];
 }
 
 export interface Desired {

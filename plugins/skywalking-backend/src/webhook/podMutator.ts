@@ -19,7 +19,7 @@ export const COLLECTOR_ANNOTATION = 'agent.skywalking.apache.org/collector.backe
  * Invalid annotations are reported as admission warnings; the valid rest is
  * still applied.
  */
-export function createAdmissionMutator(options: { defaults?: SwAgentDefaults } = {}): Mutator {
+export function createAdmissionMutator(options: { defaults?: SwAgentDefaults; allowedImages?: string[] } = {}): Mutator {
   return pod => {
     const annotations: Record<string, string> = pod?.metadata?.annotations ?? {};
     const backend: { agentServiceName?: string; collectorAddress?: string; caConfigMap?: string } = {};
@@ -27,7 +27,8 @@ export function createAdmissionMutator(options: { defaults?: SwAgentDefaults } =
     if (annotations[COLLECTOR_ANNOTATION]) backend.collectorAddress = annotations[COLLECTOR_ANNOTATION];
     // the backend serves TLS: its CA (a ConfigMap of the pod's namespace) goes into the agent's ca/ directory
     if (annotations[AGENT_CA_CONFIGMAP_ANNOTATION]) backend.caConfigMap = annotations[AGENT_CA_CONFIGMAP_ANNOTATION];
-    const result = injectAgent({ pod, backend, defaults: options.defaults });
+    // an agent image outside skywalking.allowedImages injects nothing (a warning says why)
+    const result = injectAgent({ pod, backend, defaults: options.defaults, ...(options.allowedImages ? { allowedImages: options.allowedImages } : {}) });
     const warnings = [
       ...result.errors.map(e => `skywalking: ${e.path}: ${e.message} (not applied)`),
       ...result.warnings.map(w => `skywalking: ${w}`),
