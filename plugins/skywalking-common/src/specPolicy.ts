@@ -23,8 +23,12 @@ export interface SpecPolicy {
   safeEnvNames: string[];
 }
 
-/** The images the portal renders by default: the snapshot tools and the Java agent. */
-export const DEFAULT_ALLOWED_IMAGES = [...new Set([...Object.values(SNAPSHOT_IMAGES), DEFAULT_AGENT_IMAGE])];
+/**
+ * The images the portal renders by default: the snapshot tools, and the
+ * Java agent in any of its published tags (JDK variants, versions a pod
+ * annotation or SwAgent picks).
+ */
+export const DEFAULT_ALLOWED_IMAGES = [...new Set([...Object.values(SNAPSHOT_IMAGES), DEFAULT_AGENT_IMAGE, `${DEFAULT_AGENT_IMAGE.split(':')[0]}:*`])];
 export const DEFAULT_ALLOWED_ENV_NAMES = ['SW_*'];
 
 /** Names that load code into or reconfigure the JVM or the loader: never settable, whatever the config says. */
