@@ -3,7 +3,7 @@ import net from 'node:net';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { EntityProviderConnection, EntityProviderMutation } from '@backstage/plugin-catalog-node';
-import { createTestNamespace, getSharedTestCluster } from '@internal/local-cluster';
+import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
 import YAML from 'yaml';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { ensureSwckCrds } from '../clusters/crds';
@@ -91,6 +91,10 @@ afterAll(async () => {
   for (const s of relaySockets) s.destroy();
 });
 
+/** Waits until GET /backends lists (or no longer lists) a backend: a fresh custom resource type's list may lag its first writes. */
+const listed = (ref: string, present: boolean) =>
+  eventually(`${ref} ${present ? '' : 'not '}listed`, async () => (await backends.listWithStatus()).items.some(b => `${b.cluster}/${b.namespace}/${b.name}` === ref) === present, 30_000);
+
 function provider() {
   return new SkyWalkingBackendEntityProvider({
     discovery: { getBaseUrl: async () => base, getExternalBaseUrl: async () => base },
@@ -105,6 +109,8 @@ describe('SkyWalkingBackendEntityProvider', () => {
     const catalog = new CatalogModel();
     const p = provider();
     await p.connect(catalog);
+    await listed(`east/${ns}/demo`, true);
+    await listed(`west/${ns}/demo`, true);
     await p.refresh();
     expect(catalog.names(ns)).toEqual([`east/${ns}/demo`, `west/${ns}/demo`]);
 
@@ -113,9 +119,9 @@ describe('SkyWalkingBackendEntityProvider', () => {
       relay.close(() => r());
       for (const s of relaySockets) s.destroy();
     });
-    const listed = await backends.listWithStatus();
-    expect(listed.unavailableClusters.map(u => u.cluster)).toEqual(['west']);
-    expect(listed.items.some(b => b.cluster === 'west')).toBe(false);
+    const status = await backends.listWithStatus();
+    expect(status.unavailableClusters.map(u => u.cluster)).toEqual(['west']);
+    expect(status.items.some(b => b.cluster === 'west')).toBe(false);
     await p.refresh();
     expect(catalog.names(ns)).toEqual([`east/${ns}/demo`, `west/${ns}/demo`]);
 
@@ -123,9 +129,11 @@ describe('SkyWalkingBackendEntityProvider', () => {
     const restarted = provider();
     await restarted.connect(catalog);
     await backends.delete({ cluster: 'east', namespace: ns, name: 'demo' }, 'user:default/tester');
+    await listed(`east/${ns}/demo`, false);
     await p.refresh(); // the first provider saw east's demo: it goes
     expect(catalog.names(ns)).toEqual([`west/${ns}/demo`]);
     await backends.create({ cluster: 'east', namespace: ns, name: 'again', version: '10.2.0', ui: { enabled: false } }, 'user:default/tester');
+    await listed(`east/${ns}/again`, true);
     await restarted.refresh();
     expect(catalog.names(ns)).toEqual([`east/${ns}/again`, `west/${ns}/demo`]);
   });
