@@ -10,7 +10,8 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { createTestNamespace, eventually } from '@internal/local-cluster';
-import { AGENT_CA_CONFIGMAP_ANNOTATION, TLS_CHECKSUM_ANNOTATION } from '@skywalking-backstage/plugin-skywalking-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { AGENT_CA_CONFIGMAP_ANNOTATION, readTenancyConfig, TLS_CHECKSUM_ANNOTATION } from '@skywalking-backstage/plugin-skywalking-common';
 import knexFactory from 'knex';
 import forge from 'node-forge';
 import { ClusterRegistry } from '../clusters/ClusterRegistry';
@@ -19,6 +20,8 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { SkyWalkingStore } from '../database/SkyWalkingStore';
 import { OperatorEngine } from '../engine/OperatorEngine';
 import { TracingService } from '../tracing/TracingService';
+import { TenancyService } from '../tenancy/TenancyService';
+import { liveNamespaceReader } from '../tenancy/liveNamespace';
 import { certificateInfo, issueCertificate, splitPemBundle } from '../webhook/certificates';
 import { BackendService } from './BackendService';
 import { BackendTls } from './BackendTls';
@@ -234,10 +237,20 @@ describe('TLS of a backend on the local control plane', () => {
       return r;
     };
     const credentials: BackstageCredentials = { $$type: '@backstage/BackstageCredentials', principal: { type: 'user', userEntityRef: 'user:default/alice' } };
+    // team A (alice) holds the backend's and the workload's namespaces
+    const tenancy = new TenancyService({
+      config: readTenancyConfig({ mappings: [{ owners: ['group:default/team-a'], clusters: [CLUSTER], namespaces: [ns, wns] }] }).config,
+      userInfo: { getUserInfo: async () => ({ userEntityRef: 'user:default/alice', ownershipEntityRefs: ['user:default/alice', 'group:default/team-a'] }) },
+      catalog: { getEntityByRef: async (r: string) => entities.get(r) },
+      auth: { getOwnServiceCredentials: async () => credentials },
+      readNamespace: liveNamespaceReader(() => admin),
+    });
     const tracing = (mode: 'patch' | 'webhook') =>
       new TracingService({
         store,
         catalog: { getEntityByRef: async (r: string) => entities.get(r) },
+        tenancy,
+        permissions: { authorize: async (requests: unknown[]) => requests.map(() => ({ result: AuthorizeResult.ALLOW })) } as any,
         getKubeConfig: async () => admin,
         clusters: () => [CLUSTER],
         injectionMode: () => mode,
@@ -252,7 +265,8 @@ describe('TLS of a backend on the local control plane', () => {
     const ca = (await secretData('demo-oap-tls')).data['ca.crt'];
     expect(cm.data).toEqual({ 'ca.crt': ca });
     expect(cm.binaryData).toBeUndefined();
-    expect(cm.metadata!.managedFields!.some(f => f.manager === 'skywalking-backstage-tracing' && f.operation === 'Apply')).toBe(true);
+    // one manager for the CA ConfigMaps of all entities (a rotated CA is no conflict between them)
+    expect(cm.metadata!.managedFields!.some(f => f.manager === 'skywalking-backstage-tracing-ca' && f.operation === 'Apply')).toBe(true);
     const pods = await eventually('shop pods with the agent and the CA', async () => {
       const list = await core().listNamespacedPod({ namespace: wns, labelSelector: 'app=shop' });
       const ready = list.items.filter(p => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' && p.spec?.initContainers?.length);
