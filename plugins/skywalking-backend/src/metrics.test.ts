@@ -54,6 +54,7 @@ describe('SkyWalking operator metrics', () => {
   it('count reconciles and admissions and move with every event', async () => {
     const m = createSkyWalkingMetrics('test-meter');
     m.setGaugeSources({ queueDepth: () => ({ local: 3 }), reachable: () => ({ local: 1, east: 0 }), leader: () => ({ local: 1 }) });
+    m.setOutboxSource(() => ({ pending: { local: 2, east: 0 }, dead: { local: 1, east: 4 } }));
     m.onReconcile({ cluster: 'local', kind: 'OAPServer', durationMs: 12, writes: 2 });
     m.onReconcile({ cluster: 'local', kind: 'OAPServer', durationMs: 8, writes: 0, error: 'boom' });
     m.onRetry({ cluster: 'local', kind: 'OAPServer' });
@@ -71,6 +72,8 @@ describe('SkyWalking operator metrics', () => {
     expect(sum(got, 'skywalking_workqueue_depth', { cluster: 'local' })).toBe(3);
     expect(sum(got, 'skywalking_cluster_reachable', { cluster: 'east' })).toBe(0);
     expect(sum(got, 'skywalking_leader', { cluster: 'local' })).toBe(1);
+    expect(sum(got, 'skywalking_outbox_pending', { cluster: 'local' })).toBe(2);
+    expect(sum(got, 'skywalking_outbox_dead_letters', { cluster: 'east' })).toBe(4);
     // every metric the dashboard and alerts may use is registered
     expect(Object.keys(got).sort()).toEqual(Object.values(SKYWALKING_METRICS).sort());
     // histograms are in seconds: buckets fit a 12 ms reconcile, not the SDK's millisecond defaults

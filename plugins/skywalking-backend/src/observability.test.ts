@@ -29,6 +29,7 @@ async function exported(): Promise<Map<string, { histogram: boolean; labels: Set
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   const m = createSkyWalkingMetrics();
   m.setGaugeSources({ queueDepth: () => ({ a: 1 }), reachable: () => ({ a: 1 }), leader: () => ({ a: 1 }) });
+  m.setOutboxSource(() => ({ pending: { a: 1 }, dead: { a: 1 } }));
   m.onReconcile({ cluster: 'a', kind: 'OAPServer', durationMs: 1, writes: 1, error: 'x' });
   m.onRetry({ cluster: 'a', kind: 'OAPServer' });
   m.onAdmission({ durationMs: 1, outcome: 'injected', status: 200 });
