@@ -396,10 +396,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const items = await store.listAudit({ target: t, limit: raw === undefined ? 50 : Number(raw) });
     // a backend's history is read under the same conditions as the backend (owner, namespace, cluster)
     const records = new Map((await store.listBackends()).map(b => [`backend:${backendResourceRef(b)}`, b]));
-    const mayRead = (target: string) => {
-      if (!target.startsWith('backend:')) return true;
-      const parsed = parseBackendResourceRef(target.slice('backend:'.length));
-      const b = records.get(target);
+    const mayRead = (rowTarget: string) => {
+      if (!rowTarget.startsWith('backend:')) return true;
+      const parsed = parseBackendResourceRef(rowTarget.slice('backend:'.length));
+      const b = records.get(rowTarget);
       return !!parsed && readable({ ...parsed, owner: b?.ownerRef, entityRef: b?.entityRef });
     };
     res.json({ items: items.filter(i => mayRead(i.target)) });
