@@ -246,7 +246,7 @@ describe('webhook mode', () => {
       return (await rolledOut(ns, 'orders')) && p.length === 2 && p.every(agentInit) ? p : undefined;
     }, 90_000, 500);
     for (const p of pods) {
-      expect(agentInit(p)!.image).toBe('apache/skywalking-java-agent:8.16.0-java8');
+      expect(agentInit(p)!.image).toBe('apache/skywalking-java-agent:9.3.0-java17');
       const app = p.spec!.containers[0];
       expect(env(app, 'JAVA_TOOL_OPTIONS')).toContain(AGENT_JAR);
       expect(env(app, 'SW_AGENT_COLLECTOR_BACKEND_SERVICES')).toBe(COLLECTOR);
@@ -263,7 +263,7 @@ describe('webhook mode', () => {
       backend,
       updatedBy: actor,
       clusters: [{ name: 'local', reachable: true }],
-      workloads: [{ cluster: 'local', namespace: ns, kind: 'Deployment', name: 'orders', agentVersion: '8.16.0-java8', mode: 'webhook' }],
+      workloads: [{ cluster: 'local', namespace: ns, kind: 'Deployment', name: 'orders', agentVersion: '9.3.0-java17', mode: 'webhook' }],
     });
     expect(status.history[0]).toMatchObject({ actor, action: 'tracing.enable', target: `entity:${ref}`, details: { backend, collector: COLLECTOR } });
 
@@ -339,7 +339,7 @@ describe('patch mode', () => {
       return (await rolledOut(ns, 'billing')) && w?.totalPods === 1 && w.injectedPods === 1 ? s : undefined;
     }, 60_000, 500);
     const status = await svc.getStatus(ref, credentials);
-    expect(status.workloads[0]).toMatchObject({ mode: 'patch', agentVersion: '8.16.0-java8' });
+    expect(status.workloads[0]).toMatchObject({ mode: 'patch', agentVersion: '9.3.0-java17' });
 
     // another writer (a CI pipeline re-applying its manifest) drops the init container
     await apps.patchNamespacedDeployment(

@@ -28,7 +28,7 @@ describe('admissionMutator', () => {
     const input = pod({ 'swck-java-agent-injected': 'true' }, { [SERVICE_NAME_ANNOTATION]: 'shop', [COLLECTOR_ANNOTATION]: 'demo-oap.sw:11800' });
     const r = await admissionMutator(input, {} as any);
     const out = applyPatch(input, r.patch);
-    expect(out.spec.initContainers[0]).toMatchObject({ name: 'inject-skywalking-agent', image: 'apache/skywalking-java-agent:8.16.0-java8' });
+    expect(out.spec.initContainers[0]).toMatchObject({ name: 'inject-skywalking-agent', image: 'apache/skywalking-java-agent:9.3.0-java17' });
     const env = Object.fromEntries(out.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.JAVA_TOOL_OPTIONS).toMatch(/^-javaagent:\/sky\/agent\/skywalking-agent\.jar/);
     expect(env).toMatchObject({ SW_AGENT_NAME: 'shop', SW_AGENT_COLLECTOR_BACKEND_SERVICES: 'demo-oap.sw:11800' });

@@ -188,7 +188,7 @@ describe('bin/skywalking-inject', () => {
   it('maps the options onto the SWCK annotations', () => {
     const r = run(
       [
-        '--agent-image=apache/skywalking-java-agent:9.3.0-java17',
+        '--agent-image=apache/skywalking-java-agent:9.2.0-java21',
         '--container',
         'proxy',
         '--set',
@@ -210,7 +210,7 @@ describe('bin/skywalking-inject', () => {
     expect(r.stderr).toMatch(/note: document 2 \(Deployment shop\/cart\): not injected: no container matches "proxy"/);
     expect(r.code).toBe(0);
     const sts = template(parse(r.stdout)[2]);
-    expect(sts.spec.initContainers[0].image).toBe('apache/skywalking-java-agent:9.3.0-java17');
+    expect(sts.spec.initContainers[0].image).toBe('apache/skywalking-java-agent:9.2.0-java21');
     expect(sts.spec.initContainers[0].args[1]).toBe(
       'mkdir -p /sky/agent && cp -r /skywalking/agent/* /sky/agent' +
         ' && cd /sky/agent/optional-plugins/ && ls | grep -E "webflux|cloud-gateway-2.1.x"  | xargs -i cp {} /sky/agent/plugins/' +

@@ -28,8 +28,13 @@ export const SWCK_ERROR_ANNOTATION = 'sidecar.skywalking.apache.org/error';
 /** Records exactly what injectAgent added, so that removeAgent can take it out again. */
 export const INJECTED_MARKER_ANNOTATION = 'skywalking-backstage.io/injected';
 
-/** SWCK's default agent image (JavaSidecar.Image default in SWCK's SwAgent CRD). */
-export const DEFAULT_AGENT_IMAGE = 'apache/skywalking-java-agent:8.16.0-java8';
+/**
+ * The agent image the injector uses when nothing names one. SWCK's SwAgent CRD
+ * defaults to 8.16.0-java8; ours is 9.3.0-java17, the image the local image
+ * factory builds (tools/images/recipes/java-agent.sh), so injected pods on the
+ * real node run an agent that exists here.
+ */
+export const DEFAULT_AGENT_IMAGE = 'apache/skywalking-java-agent:9.3.0-java17';
 export const DEFAULT_INIT_CONTAINER_NAME = 'inject-skywalking-agent';
 export const DEFAULT_SHARED_VOLUME_NAME = 'sky-agent';
 export const DEFAULT_MOUNT_PATH = '/sky/agent';

@@ -42,7 +42,7 @@ describe('injectAgent: SWCK defaults', () => {
     expect(r.pod.spec.initContainers).toEqual([
       {
         name: 'inject-skywalking-agent',
-        image: 'apache/skywalking-java-agent:8.16.0-java8',
+        image: 'apache/skywalking-java-agent:9.3.0-java17',
         command: ['sh'],
         args: ['-c', 'mkdir -p /sky/agent && cp -r /skywalking/agent/* /sky/agent'],
         volumeMounts: [{ name: 'sky-agent', mountPath: '/sky/agent' }],
@@ -533,7 +533,7 @@ describe('injectAgent: hostile annotations', () => {
       'defaults.javaSidecar.image',
       'defaults.optionalPlugins[1]',
     ]);
-    expect(r.pod.spec.initContainers![0]).toMatchObject({ name: 'ok-name', image: 'apache/skywalking-java-agent:8.16.0-java8' });
+    expect(r.pod.spec.initContainers![0]).toMatchObject({ name: 'ok-name', image: 'apache/skywalking-java-agent:9.3.0-java17' });
     expect(r.pod.spec.initContainers![0].args![1]).toContain('grep -E "webflux"');
   });
 
