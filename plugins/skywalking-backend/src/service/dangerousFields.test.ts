@@ -53,6 +53,7 @@ describe('dangerous spec fields (HTTP)', () => {
       return { applied: true, queued: false };
     },
     get: async (ref: BackendRef) => ({ ...ref, pods: [], events: [], spec: detailSpec, config: detailSpec.oap?.config }),
+    update: async (): Promise<WriteResult> => ({ applied: true, queued: false }),
   } as unknown as BackendOperations;
   let store: SkyWalkingStore;
   let server: any;
@@ -114,6 +115,16 @@ describe('dangerous spec fields (HTTP)', () => {
     const res = await create({ spec: base, owner: 'group:default/team-b' });
     expect(res.status).toBe(400);
     expectRefused(res, created, events, 'owner', /group:default\/team-b is not among your ownership refs/);
+  });
+
+  it("lets an update keep the recorded owner, and refuses handing the backend to a team the caller is not in", async () => {
+    await store.recordBackend({ cluster: 'local', namespace: 'team-a', name: 'kept', ownerRef: 'group:default/team-c', createdBy: 'user:default/carol' });
+    const put = (owner: string) =>
+      request(server).put('/api/skywalking/backends/local/team-a/kept').set('Authorization', asUser(ALICE)).send({ spec: { ...base, name: 'kept', owner } });
+    expect((await put('group:default/team-c')).status).toBe(200);
+    const handed = await put('group:default/team-b');
+    expect(handed.status).toBe(400);
+    expect(handed.body.fields).toEqual([{ path: 'owner', message: expect.stringContaining('group:default/team-b is not among your ownership refs') }]);
   });
 
   it('answers 403 to rover.enabled without the Rover admin permission, and 201 with it', async () => {
