@@ -208,10 +208,26 @@ export class WebhookManager {
    */
   async maintain(): Promise<boolean> {
     if (this.fromFiles) {
+      // the files may have been renewed in place (cert-manager, a mounted Secret): serve what they hold now
+      const { serving } = this.readFiles();
+      const changed = serving.certPem !== this.serving?.certPem;
+      if (changed) {
+        this.serving = serving;
+        this.server?.setCertificate(serving.certPem, serving.keyPem);
+      }
+      await this.registerAll();
+      return changed;
+    }
+    let ca: WebhookCa;
+    try {
+      ca = await this.syncCa();
+    } catch (e) {
+      // the CA's cluster is unreachable: keep the other clusters registered with the CA we have
+      this.deps.logger.warn(`could not read the webhook CA Secret: ${(e as Error).message}`);
+      if (!this.ca) return false;
       await this.registerAll();
       return false;
     }
-    const ca = await this.syncCa();
     await this.registerAll();
     const s = this.serving;
     const fromCurrentCa = s && isSignedBy(s.certPem, ca.certPem);

@@ -30,7 +30,7 @@ export interface MutationResult {
   warnings?: string[];
 }
 
-export type Mutator = (pod: any, request: AdmissionRequest) => Promise<MutationResult> | MutationResult;
+export type Mutator = (pod: any, request?: AdmissionRequest) => Promise<MutationResult> | MutationResult;
 
 export type ParseResult =
   | { ok: true; request: AdmissionRequest }
