@@ -8,6 +8,9 @@ import { ClusterRegistry } from './clusters/ClusterRegistry';
 import { getMigratedClient } from './database/migrations';
 import { SkyWalkingStore } from './database/SkyWalkingStore';
 import { BackendService } from './service/BackendService';
+import { OutboxEntry } from './service/outbox/types';
+import { outboxLimitsFromConfig } from './service/outbox/config';
+import { RecheckUnavailableError, tenancyRecheck } from './service/outbox/recheck';
 import { BackupService } from './service/BackupService';
 import { createRouter } from './service/router';
 import { OperatorEngine } from './engine';
@@ -59,15 +62,24 @@ export const skywalkingPlugin = createBackendPlugin({
           logger,
           leaseNamespace: config.getOptionalString('skywalking.leaseNamespace'),
         });
+        // queued changes are re-checked against the tenancy rules of the moment (set once they are loaded, below)
+        let recheckQueued: ((e: OutboxEntry) => Promise<void>) | undefined;
         const backends = new BackendService({
           clusters,
           outbox: store.outbox,
           logger,
           operatorState: c => operators.state(c),
+          drain: {
+            ...outboxLimitsFromConfig(config),
+            identity: operators.identity,
+            recheck: e => (recheckQueued ? recheckQueued(e) : Promise.reject(new RecheckUnavailableError('the tenancy rules are not loaded yet'))),
+          },
         });
-        // a change kept while a cluster was unreachable is applied as soon as it answers again
+        // a change kept while a cluster was unreachable is applied as soon as it answers again; row claims
+        // keep it to one replica at a time, so every replica may drain (M9)
         operators.setOutboxDrainer(c => backends.drainOutbox(c));
         observeOperator(metrics, operators, clusters);
+        metrics.setOutboxSource(() => backends.drainer.counts());
         await operators.start();
 
         // JavaAgent records of injected pods, wherever our engine reconciles
@@ -96,6 +108,7 @@ export const skywalkingPlugin = createBackendPlugin({
         // a cluster comes back or something overwrote a patched workload
         // which clusters and namespaces an owner may act on (skywalking.tenancy; README, Security)
         const tenancy = TenancyService.fromConfig(config, { userInfo, catalog, auth, logger, readNamespace: liveNamespaceReader(c => clusters.kubeConfig(c)) });
+        recheckQueued = tenancyRecheck(tenancy);
         // images, env names and storage hosts a spec may use (skywalking.allowedImages, ...; README, Permissions)
         const specPolicy = specPolicyFromConfig(config);
         const tracing = new TracingService({
