@@ -241,3 +241,59 @@ describe('agent init container image', () => {
     expect(swAgent.injected).toBe(false);
   });
 });
+
+describe('every hostile value in a spec field that reaches a name, a URL, a connection string or a script', () => {
+  const policy = { ...defaultSpecPolicy(), allowedStorageAddresses: ['*.databases'] };
+  const spec = () => ({
+    ...base,
+    oap: { config: [{ name: 'SW_X', valueFrom: { secretKeyRef: { name: 'oap-secrets', key: 'k' } } }] },
+    ui: { ingress: { host: 'sw.example.com' } },
+    storage: {
+      type: 'postgresql',
+      external: {
+        address: 'pg.databases:5432',
+        secretName: 'pg',
+        database: 'skywalking',
+        tls: { caSecretName: 'pg-ca' },
+        snapshot: { image: 'postgres:17-alpine', target: { pvc: { claimName: 'snaps' } } },
+      },
+    },
+  });
+  const FIELDS = [
+    'name',
+    'namespace',
+    'version',
+    'ui.ingress.host',
+    'oap.config.0.name',
+    'oap.config.0.valueFrom.secretKeyRef.name',
+    'storage.external.address',
+    'storage.external.secretName',
+    'storage.external.database',
+    'storage.external.tls.caSecretName',
+    'storage.external.snapshot.image',
+    'storage.external.snapshot.target.pvc.claimName',
+  ];
+  const set = (o: any, path: string, v: unknown) => {
+    const keys = path.split('.');
+    const last = keys.pop()!;
+    keys.reduce((x, k) => x[k], o)[last] = v;
+    return o;
+  };
+  const errorPath = (path: string) => path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+
+  it('the valid spec passes both checks', () => {
+    expect(validateBackendSpec(spec())).toEqual([]);
+    expect(validateSpecPolicy(spec(), policy)).toEqual([]);
+  });
+
+  it('gets a field error naming that field', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...FIELDS), hostile, (field, value) => {
+        const s = set(spec(), field, value);
+        const paths = [...validateBackendSpec(s), ...validateSpecPolicy(s, policy)].map(e => e.path);
+        expect(paths).toContain(errorPath(field));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
