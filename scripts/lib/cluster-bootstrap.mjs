@@ -72,7 +72,8 @@ export async function bootstrapCluster({ kubeconfigPath, clusterName = 'local', 
         {
           type: 'config',
           clusters: [
-            { name: clusterName, url: cluster.server, authProvider: 'serviceAccount', serviceAccountToken: token, caData },
+            // the local cluster has no metrics-server: without this the Kubernetes tab warns on every load
+            { name: clusterName, url: cluster.server, authProvider: 'serviceAccount', serviceAccountToken: token, caData, skipMetricsLookup: true },
           ],
         },
       ],
