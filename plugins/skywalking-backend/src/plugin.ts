@@ -63,7 +63,7 @@ export const skywalkingPlugin = createBackendPlugin({
           leaseNamespace: config.getOptionalString('skywalking.leaseNamespace'),
         });
         // queued changes are re-checked against the tenancy rules of the moment (set once they are loaded, below)
-        let recheckQueued: ((e: OutboxEntry) => Promise<void>) | undefined;
+        const recheckQueued: { by?: (e: OutboxEntry) => Promise<void> } = {};
         const backends = new BackendService({
           clusters,
           outbox: store.outbox,
@@ -72,7 +72,7 @@ export const skywalkingPlugin = createBackendPlugin({
           drain: {
             ...outboxLimitsFromConfig(config),
             identity: operators.identity,
-            recheck: e => (recheckQueued ? recheckQueued(e) : Promise.reject(new RecheckUnavailableError('the tenancy rules are not loaded yet'))),
+            recheck: e => (recheckQueued.by ? recheckQueued.by(e) : Promise.reject(new RecheckUnavailableError('the tenancy rules are not loaded yet'))),
           },
         });
         // a change kept while a cluster was unreachable is applied as soon as it answers again; row claims
@@ -108,7 +108,7 @@ export const skywalkingPlugin = createBackendPlugin({
         // a cluster comes back or something overwrote a patched workload
         // which clusters and namespaces an owner may act on (skywalking.tenancy; README, Security)
         const tenancy = TenancyService.fromConfig(config, { userInfo, catalog, auth, logger, readNamespace: liveNamespaceReader(c => clusters.kubeConfig(c)) });
-        recheckQueued = tenancyRecheck(tenancy);
+        recheckQueued.by = tenancyRecheck(tenancy);
         // images, env names and storage hosts a spec may use (skywalking.allowedImages, ...; README, Permissions)
         const specPolicy = specPolicyFromConfig(config);
         const tracing = new TracingService({

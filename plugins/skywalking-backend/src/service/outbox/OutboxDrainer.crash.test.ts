@@ -125,6 +125,7 @@ async function crashBetweenApplyAndMarkDone(knex: Knex, dbConfig: unknown, name:
 
 describe('OutboxDrainer, a replica killed between apply and markDone', () => {
   it('applies the change once in effect and keeps the order on SQLite (one database file, two processes)', async () => {
+    expect.hasAssertions();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-outbox-'));
     const dbConfig = { client: 'better-sqlite3', connection: { filename: path.join(dir, 'outbox.sqlite') }, useNullAsDefault: true };
     const knex = knexFactory(dbConfig);
@@ -137,6 +138,7 @@ describe('OutboxDrainer, a replica killed between apply and markDone', () => {
   });
 
   it.each(databases.eachSupportedId())('applies the change once in effect and keeps the order on %p', async databaseId => {
+    expect.hasAssertions();
     const knex = await databases.init(databaseId);
     const dbConfig = { client: knex.client.config.client, connection: knex.client.config.connection };
     await crashBetweenApplyAndMarkDone(knex, dbConfig, 'crash-pg');
