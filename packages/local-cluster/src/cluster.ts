@@ -39,7 +39,11 @@ export interface LocalCluster {
   startComponent(name: ComponentName): Promise<number>;
   stop(): Promise<void>;
   /** the real node, when one was asked for and could start */
-  realNode?: RealNodeAddresses & { stateFile: string };
+  realNode?: RealNodeAddresses & {
+    stateFile: string;
+    /** a server on this machine's loopback, reachable from the node's pods at the returned address */
+    exposeHostPort(port: number): Promise<{ host: string; port: number }>;
+  };
   /** why a real node was asked for and could not start (the cluster runs with KWOK nodes only) */
   realNodeUnavailable?: string;
 }
@@ -433,7 +437,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
         apply: objects => serverSideApply(kc, objects),
         waitReady: nodeName => waitForRealNode(kc, nodeName, () => procs.find(p => p.exitCode !== null || p.signalCode !== null)?.spawnfile),
       });
-      realNodeInfo = { ...realNode.ns.addresses, stateFile: realNode.stateFile };
+      realNodeInfo = { ...realNode.ns.addresses, stateFile: realNode.stateFile, exposeHostPort: realNode.exposeHostPort };
       log(`real node ${realNode.ns.addresses.nodeName} Ready with cluster DNS in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     log(`local cluster ready at ${server}`);

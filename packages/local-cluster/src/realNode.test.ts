@@ -5,7 +5,9 @@
  * same after stop as before. One cluster for the file; the last test stops it.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -166,6 +168,26 @@ describeOnRealNode('the real node', () => {
     // the checkout went frontend -> orders -> payments
     expect(results[2].detail).toMatch(/payment/i);
     expect(results[5].detail).toBe('10.0.0.1');
+  });
+
+  it('reaches a server on the machine\'s loopback that the setup exposes to the node, and no other', async () => {
+    const srv = http.createServer((_req, res) => res.end('from the host'));
+    await new Promise<void>(r => srv.listen(0, '127.0.0.1', () => r()));
+    const hidden = http.createServer((_req, res) => res.end('never'));
+    await new Promise<void>(r => hidden.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (srv.address() as AddressInfo).port;
+      const exposed = await cluster.realNode!.exposeHostPort(port);
+      expect(exposed).toEqual({ host: cluster.realNode!.hostIp, port });
+      const results = await toolbox('host', [
+        'get', `http://${exposed.host}:${port}/`,
+        'get', `http://${exposed.host}:${(hidden.address() as AddressInfo).port}/`,
+      ]);
+      expect(results.map(r => [r.ok, r.detail.slice(0, 13)])).toEqual([[true, 'from the host'], [false, expect.any(String)]]);
+    } finally {
+      srv.close();
+      hidden.close();
+    }
   });
 
   it('lets a pod call the API with its service-account token, RBAC enforced', async () => {

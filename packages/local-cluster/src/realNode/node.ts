@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -40,6 +41,12 @@ export interface PreparedRealNode {
   apiserverIps: string[];
   stateFile: string;
   start(opts: StartNodeOptions): Promise<RealNodeState>;
+  /**
+   * Makes a server on the machine's loopback reachable from the node's pods at
+   * the host end of the veth (a relay process, stopped with the node), e.g. the
+   * tests' PostgreSQL. Resolves with the address pods connect to.
+   */
+  exposeHostPort(port: number): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
 }
 
@@ -92,10 +99,10 @@ export function writeRealNodeState(file: string, st: RealNodeState) {
 export async function teardownRealNode(stateFile: string, log: (m: string) => void = () => {}) {
   if (!fs.existsSync(stateFile)) return;
   const st: RealNodeState = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
-  const relay = st.pids.relay;
-  if (relay) {
+  for (const [name, pid] of Object.entries(st.pids)) {
+    if (!name.startsWith('relay')) continue;
     try {
-      if (fs.readFileSync(`/proc/${relay}/cmdline`, 'utf8').includes('createServer')) process.kill(relay, 'SIGTERM');
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('createServer')) process.kill(pid, 'SIGTERM');
     } catch {
       // gone
     }
@@ -129,12 +136,32 @@ export async function prepareRealNode(opts: {
 
   const stop = () => teardownRealNode(stateFile, log);
 
+  const exposeHostPort = async (port: number) => {
+    const name = `relay-${port}`;
+    if (!state.pids[name]) {
+      const relay = spawn(process.execPath, ['-e', RELAY, a.hostIp, String(port), String(port)], { detached: true, stdio: 'ignore' });
+      relay.unref();
+      state.pids[name] = relay.pid!;
+      writeRealNodeState(stateFile, state);
+      // listening once a connection to it is accepted
+      for (let i = 0; i < 100; i++) {
+        const ok = await new Promise<boolean>(resolve => {
+          const c = net.connect(port, a.hostIp, () => {
+            c.destroy();
+            resolve(true);
+          });
+          c.on('error', () => resolve(false));
+        });
+        if (ok) break;
+        await new Promise(r => setTimeout(r, 50));
+      }
+    }
+    return { host: a.hostIp, port };
+  };
+
   const start = async (s: StartNodeOptions): Promise<RealNodeState> => {
     const server = `https://${a.hostIp}:${s.apiPort}`;
-    const relay = spawn(process.execPath, ['-e', RELAY, a.hostIp, String(s.apiPort), String(s.apiPort)], { detached: true, stdio: 'ignore' });
-    relay.unref();
-    state.pids.relay = relay.pid!;
-    writeRealNodeState(stateFile, state);
+    await exposeHostPort(s.apiPort);
 
     const root = path.join(cacheDir(), 'real-node', `slot-${a.slot}`, 'containerd');
     fs.mkdirSync(root, { recursive: true });
@@ -260,6 +287,7 @@ export async function prepareRealNode(opts: {
     apiserverIps: [a.hostIp],
     stateFile,
     start,
+    exposeHostPort,
     stop,
   };
 }
