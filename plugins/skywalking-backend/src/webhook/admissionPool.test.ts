@@ -92,6 +92,10 @@ describe('admission off the event loop', () => {
   it('replaces the stalled workers: the next reviews are answered by fresh ones', async () => {
     const pool = server.admissionPool!;
     expect(pool.replaced).toBeGreaterThanOrEqual(2);
+    // the replacements load the mutator first (seconds from TypeScript source on a busy machine);
+    // meanwhile reviews are answered at their deadline, allowed without the agent
+    const t0 = Date.now();
+    while (pool.readyWorkers() < 2 && Date.now() - t0 < 30_000) await new Promise(r => setTimeout(r, 50));
     const ok = await post(port, cert.caPem, hostileReview('after', 'app'));
     expect(ok.status).toBe(200);
     expect(ok.json.response).toMatchObject({ uid: 'after', allowed: true, patchType: 'JSONPatch' });
@@ -122,6 +126,19 @@ describe('admission worker pool', () => {
       ]);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('fails to start on a taken port and leaves no worker threads behind', async () => {
+    const opts = { host: '127.0.0.1', port: 0, certPem: cert.certPem, keyPem: cert.keyPem, logger: mockServices.logger.mock(), workers: 1 };
+    const first = new WebhookServer(opts);
+    const port = await first.start();
+    const second = new WebhookServer({ ...opts, port });
+    try {
+      await expect(second.start()).rejects.toThrow(/EADDRINUSE/);
+      expect(second.admissionPool!.workers()).toBe(0);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
     }
   });
 

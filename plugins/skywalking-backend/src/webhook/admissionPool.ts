@@ -235,6 +235,11 @@ export class AdmissionPool {
     return this.slots.length;
   }
 
+  /** Workers that have started (a replacement takes a moment to load the mutator). */
+  readyWorkers(): number {
+    return this.slots.filter(s => s.ready).length;
+  }
+
   async stop() {
     this.stopped = true;
     for (const job of this.queue.splice(0)) this.fail(job, 'the webhook is stopping');

@@ -69,10 +69,17 @@ export class WebhookServer {
     );
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 15_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.options.port, this.options.host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server!.once('error', reject);
+        this.server!.listen(this.options.port, this.options.host, () => resolve());
+      });
+    } catch (e) {
+      // e.g. the port is taken: no worker threads left behind
+      this.server = undefined;
+      await this.pool.stop();
+      throw e;
+    }
     return (this.server.address() as AddressInfo).port;
   }
 
