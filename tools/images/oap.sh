@@ -12,13 +12,22 @@ IMAGE="apache/skywalking-oap-server:$OAP_VERSION"
 BASE=debian-jre
 NEEDS=(mvn:maven)
 OAP_THIRD_PARTY="$REPO/third_party/apache-skywalking/oap-$OAP_VERSION"
-OAP_JARS="$IMAGES/.maven/server-starter-$OAP_VERSION"
 # the distribution's own jar list is server-starter's dependencies (apm-dist's
-# binary.xml); its tools (profile exporter, data generator) are left out
+# binary.xml); its tools (profile exporter, data generator) are left out.
+# server-starter's parent is this pom's parent too: its dependencyManagement
+# (oap-server-bom, test-scoped byte-buddy...) then picks every transitive
+# version as SkyWalking's own build does. Without it Maven's nearest-wins gave
+# jackson-databind 2.10.0 beside jackson-core 2.12.0 and mixed netty releases.
 oap_pom() {
   cat <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.apache.skywalking</groupId>
+    <artifactId>oap-server</artifactId>
+    <version>$OAP_VERSION</version>
+    <relativePath/>
+  </parent>
   <groupId>local.skywalking-backstage</groupId>
   <artifactId>oap-libs</artifactId>
   <version>$OAP_VERSION</version>
@@ -33,6 +42,8 @@ oap_pom() {
 </project>
 POM
 }
+# keyed by the pom: a changed pom resolves again
+OAP_JARS="$IMAGES/.maven/server-starter-$OAP_VERSION-$(oap_pom | sha256sum | cut -c1-12)"
 
 image_inputs() {
   cat "$HERE/oap.sh"
@@ -48,7 +59,7 @@ oap_jars() { # <work dir>
     oap_pom > "$1/maven/pom.xml"
     rm -rf "$OAP_JARS.tmp"
     echo "[images] resolving server-starter $OAP_VERSION with Maven" >&2
-    mvn -B -q -f "$1/maven/pom.xml" -Dmaven.repo.local="$1/maven/repo" \
+    mvn -B -q -Dstyle.color=never -f "$1/maven/pom.xml" -Dmaven.repo.local="$1/maven/repo" \
       org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$OAP_JARS.tmp/lib" >&2
     [ -f "$OAP_JARS.tmp/lib/server-starter-$OAP_VERSION.jar" ] ||
@@ -56,6 +67,11 @@ oap_jars() { # <work dir>
     rm -rf "$1/maven" "$OAP_JARS"
     touch "$OAP_JARS.tmp/complete"
     mv "$OAP_JARS.tmp" "$OAP_JARS"
+    # jars of this version's earlier poms are superseded
+    local old
+    for old in "$IMAGES/.maven/server-starter-$OAP_VERSION" "$IMAGES/.maven/server-starter-$OAP_VERSION"-*; do
+      [ "$old" = "$OAP_JARS" ] || rm -rf "$old"
+    done
   fi
   echo "$OAP_JARS/lib"
 }
