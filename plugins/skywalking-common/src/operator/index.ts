@@ -4,3 +4,4 @@ export * from './tls';
 export * from './storageTls';
 export * from './backup';
 export * from './snapshot';
+export * from './localImages';

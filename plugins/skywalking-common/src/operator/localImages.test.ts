@@ -1,0 +1,30 @@
+import { execFileSync } from 'child_process';
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { LOCALLY_BUILDABLE_OAP_VERSIONS } from './localImages';
+import { renderOAPServer } from './render';
+
+const IMAGES = join(__dirname, '../../../../tools/images');
+
+describe('LOCALLY_BUILDABLE_OAP_VERSIONS', () => {
+  it('lists exactly the OAP versions the image factory has recipes for', () => {
+    const versions = readdirSync(join(IMAGES, 'recipes'))
+      .filter(f => /^oap-.*\.sh$/.test(f))
+      .map(f => /^OAP_VERSION=(\S+)$/m.exec(readFileSync(join(IMAGES, 'recipes', f), 'utf8'))?.[1] ?? `${f}: no OAP_VERSION`);
+    expect([...versions].sort()).toEqual([...LOCALLY_BUILDABLE_OAP_VERSIONS].sort());
+  });
+
+  it('names the images the factory builds as renderOAPServer renders them for each version', () => {
+    const built = execFileSync('bash', [join(IMAGES, 'build.sh'), '--list'], { encoding: 'utf8' }).trim().split('\n');
+    for (const version of LOCALLY_BUILDABLE_OAP_VERSIONS) {
+      const objs = renderOAPServer({
+        apiVersion: 'operator.skywalking.apache.org/v1alpha1',
+        kind: 'OAPServer',
+        metadata: { name: 'demo', namespace: 'sw' },
+        spec: { version, instances: 1 },
+      });
+      const image = objs.find(o => o.kind === 'Deployment')!.spec.template.spec.containers[0].image;
+      expect(built).toContain(image);
+    }
+  });
+});
