@@ -29,7 +29,7 @@ import { BackendOperations } from './types';
 import { BackendTls } from './BackendTls';
 import { StorageTls } from './StorageTls';
 import { oapScalingSummary, planScale, recordedScaling } from './scaling';
-import { startUpgrade, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
+import { startUpgrade, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
 import { isNetworkError } from './networkError';
 import { BackendOutbox, OutboxOp } from './outbox/types';
 import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
@@ -472,6 +472,17 @@ export class BackendService implements BackendOperations {
     await startUpgrade(this.c(ref.cluster).custom, { oap, ui, banyandb }, { version, ...options });
   }
 
+  /**
+   * A queued upgrade replayed: one already recorded for this very target (a
+   * drainer that died between apply and markDone) counts as applied, not as a
+   * conflict with itself.
+   */
+  private async replayUpgrade(ref: BackendRef, version: string, options: UpgradeOptions = {}) {
+    const recorded = upgradeOf((await this.read(ref, 'OAPServer')) ?? {});
+    if (recorded && recorded.version === version && recorded.storageVersion === options.storageVersion) return;
+    await this.doUpgrade(ref, version, options);
+  }
+
   async upgrade(ref: BackendRef, version: string, actor: string, options: UpgradeOptions = {}): Promise<WriteResult> {
     return this.write(ref.cluster, { operation: 'upgrade', payload: { args: [ref, version, options], actor } }, () => this.doUpgrade(ref, version, options));
   }
@@ -512,7 +523,7 @@ export class BackendService implements BackendOperations {
       case 'resume':
         return this.doResume(a[0]);
       case 'upgrade':
-        return this.doUpgrade(a[0], a[1], a[2]);
+        return this.replayUpgrade(a[0], a[1], a[2]);
       case 'delete':
         return this.doDelete(a[0]);
       default:
