@@ -478,8 +478,8 @@ export class BackendService implements BackendOperations {
    * conflict with itself.
    */
   private async replayUpgrade(ref: BackendRef, version: string, options: UpgradeOptions = {}) {
-    const recorded = upgradeOf((await this.read(ref, 'OAPServer')) ?? {});
-    if (recorded && recorded.version === version && recorded.storageVersion === options.storageVersion) return;
+    const already = upgradeOf((await this.read(ref, 'OAPServer')) ?? {});
+    if (already && already.version === version && already.storageVersion === options.storageVersion) return;
     await this.doUpgrade(ref, version, options);
   }
 
