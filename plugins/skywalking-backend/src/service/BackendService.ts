@@ -31,7 +31,7 @@ import { StorageTls } from './StorageTls';
 import { oapScalingSummary, planScale, recordedScaling } from './scaling';
 import { startUpgrade, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engine/upgrade';
 import { isNetworkError } from './networkError';
-import { BackendOutbox, OutboxOp } from './outbox/types';
+import { backendKeyOf, BackendOutbox, OutboxOp } from './outbox/types';
 import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
 import { writeOrQueue } from './outbox/writeOrQueue';
 import { withOutboxStatus } from './outbox/outboxStatus';
@@ -506,6 +506,12 @@ export class BackendService implements BackendOperations {
 
   async delete(ref: BackendRef, actor: string): Promise<WriteResult> {
     return this.write(ref.cluster, { operation: 'delete', payload: { args: [ref], actor } }, () => this.doDelete(ref));
+  }
+
+  /** Puts a dead-lettered change of this backend back into the outbox (attempts reset); false when there is none with that id. */
+  async retryDeadLetter(ref: BackendRef, id: string): Promise<boolean> {
+    const entry = (await this.o.outbox.dead(ref.cluster)).find(e => String(e.id) === id && backendKeyOf(e.op) === `${ref.namespace}/${ref.name}`);
+    return entry ? this.o.outbox.retry(entry.id) : false;
   }
 
   /** Applies one queued write (the outbox drain). */

@@ -232,6 +232,22 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
   });
 
+  // a dead-lettered change of this backend back into the outbox: a person decided it should be tried again
+  // (replayed in order, re-checked against the tenancy rules of the moment first)
+  router.post('/backends/:cluster/:namespace/:name/outbox/:id/retry', async (req, res) => {
+    const ref = refFrom(req);
+    await audited(req, 'outbox.retry', target(ref), async (note, setActor) => {
+      const credentials = await authorizeOn(req, skywalkingBackendUpdatePermission, ref);
+      setActor(credentials);
+      await mayAct(credentials, ref);
+      note({ id: req.params.id });
+      if (!(await backends.retryDeadLetter?.(ref, req.params.id))) {
+        throw new NotFoundError(`no dead-lettered change ${req.params.id} of backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+      }
+      res.status(202).json({ applied: false, queued: true, message: `change ${req.params.id} is queued again` });
+    });
+  });
+
   for (const action of ['pause', 'resume'] as const) {
     router.post(`/backends/:cluster/:namespace/:name/${action}`, async (req, res) => {
       const ref = refFrom(req);

@@ -17,6 +17,8 @@ export interface BackendOperations {
   list(): Promise<BackendSummary[]>;
   /** list() with the clusters that could not be listed (GET /backends names them) */
   listWithStatus?(): Promise<BackendList>;
+  /** puts a dead-lettered change of this backend back into the outbox; false when there is none with that id */
+  retryDeadLetter?(ref: BackendRef, id: string): Promise<boolean>;
   get(ref: BackendRef): Promise<BackendDetail>;
   /** `spec` is a validated SkyWalkingBackend spec */
   create(spec: Record<string, unknown>, actor: string): Promise<WriteResult>;

@@ -10,7 +10,7 @@ import { MemoryOutbox, quietLogger } from '../testOutbox';
 jest.setTimeout(60_000);
 
 describe('writeOrQueue', () => {
-  it("queues a change behind its backend's waiting one, lets other backends' changes through, and is not held up by a dead letter", async () => {
+  it("queues a change behind its backend's waiting one, lets other backends' changes through, is not held up by a dead letter, and replays a retried dead letter", async () => {
     const cluster = await getSharedTestCluster();
     const k8s = await loadK8s();
     const admin = new k8s.KubeConfig();
@@ -41,5 +41,11 @@ describe('writeOrQueue', () => {
     expect(await backends.scale(a, 5, 'user:default/tester')).toEqual({ applied: true, queued: false });
     expect(await instances('a')).toBe(5);
     expect(outbox.entries.find(e => e.id === waiting)?.state).toBe('done');
+    // a person retries the dead letter: only through its own backend, then it is replayed
+    expect(await backends.retryDeadLetter(b, String(dead))).toBe(false);
+    expect(await backends.retryDeadLetter(a, '999')).toBe(false);
+    expect(await backends.retryDeadLetter(a, String(dead))).toBe(true);
+    expect(await backends.drainOutbox('local')).toBe(1);
+    expect(await instances('a')).toBe(9);
   });
 });
