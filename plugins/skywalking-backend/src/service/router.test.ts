@@ -77,6 +77,11 @@ function recordingBackends(calls: Call[]): BackendOperations {
       return write('upgrade')(...args);
     },
     delete: write('delete'),
+    // change 7 is the one dead letter there is
+    retryDeadLetter: async (ref: BackendRef, id: string) => {
+      calls.push({ method: 'retryDeadLetter', args: [ref, id] });
+      return id === '7';
+    },
   };
 }
 
@@ -663,6 +668,29 @@ describe('REST API router (HTTP)', () => {
       expect(
         new Set(res.body.items.map((i: { actor: string }) => i.actor)),
       ).toEqual(new Set([ALICE]));
+    });
+  });
+
+  // last: its audit entries are not among those 'serves the audit log over HTTP' counts
+  describe('POST /backends/:cluster/:namespace/:name/outbox/:id/retry', () => {
+    const path = (id: string) => `/backends/local/skywalking/demo/outbox/${id}/retry`;
+    it('queues a dead letter again (202) under the update permission', async () => {
+      const res = await post(path('7'));
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ queued: true });
+      expect(calls).toEqual([{ method: 'retryDeadLetter', args: [{ cluster: 'local', namespace: 'skywalking', name: 'demo' }, '7'] }]);
+      expect(authorized).toContain('skywalking.backend.update');
+    });
+    it('answers 404 naming the change when the backend has no such dead letter', async () => {
+      const res = await post(path('8'));
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe('no dead-lettered change 8 of backend skywalking/demo in cluster local');
+    });
+    it('retries nothing when the permission is denied', async () => {
+      decision = AuthorizeResult.DENY;
+      const res = await post(path('7'));
+      expect(res.status).toBe(403);
+      expect(calls).toEqual([]);
     });
   });
 });
