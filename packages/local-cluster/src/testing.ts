@@ -86,9 +86,11 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export function describeOnRealNode(name: string, fn: () => void) {
   const reason = realNodeUnavailableReason(ensureBinaries());
   if (reason && !process.env.CI && process.env.SWB_REQUIRE_REAL_NODE !== '1') {
-    // eslint-disable-next-line jest/no-disabled-tests
+    // a wrapper of describe: its title and callback are the caller's
+    // eslint-disable-next-line jest/no-disabled-tests, jest/valid-title, jest/valid-describe-callback
     describe.skip(`${name} (skipped: ${reason})`, fn);
     return;
   }
+  // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
   describe(name, fn);
 }

@@ -232,7 +232,10 @@ export async function prepareRealNode(opts: {
     };
 
     run('containerd', ['/usr/bin/containerd', '--config', paths.containerdConfig, '--log-level', 'warn']);
-    await until('containerd', () => (ctr(['version']), true), 30_000);
+    await until('containerd', () => {
+      ctr(['version']);
+      return true;
+    }, 30_000);
 
     // leftovers of an earlier run in the persistent root: the kubelet starts from a clean runtime
     const stale = ctr(['containers', 'list', '--quiet']).split('\n').filter(Boolean);
