@@ -6,6 +6,7 @@ import {
   OAP_ROLE_LABEL,
   renderBanyanDB,
   renderOAPServer,
+  oapHasHealthcheckEndpoint,
   renderUI,
   AUTOSCALING_ANNOTATION,
   DISRUPTION_BUDGET_ANNOTATION,
@@ -62,9 +63,23 @@ describe('renderOAPServer', () => {
     });
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.template.spec.containers[0].image).toBe('apache/skywalking-oap-server:10.2.0');
-    expect(d.spec.template.spec.containers[0].readinessProbe.tcpSocket.port).toBe(12800);
+    // 10.2.0 serves OAP's health checker over HTTP: readiness is OAP's own health, not an open port
+    expect(d.spec.template.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/healthcheck', port: 12800 });
+    expect(d.spec.template.spec.containers[0].startupProbe).toMatchObject({ tcpSocket: { port: 12800 }, failureThreshold: 60 });
     const svc = byKind(objs, 'Service')[0];
     expect(svc.spec.ports.map((p: any) => p.port)).toEqual([11800, 12800, 1234]);
+  });
+
+  it('probes OAP readiness with its health checker from 10.1.0 on, and by its REST port before', () => {
+    const probeOf = (version: string) => {
+      const objs = renderOAPServer({ apiVersion: 'operator.skywalking.apache.org/v1alpha1', kind: 'OAPServer', metadata: { name: 'demo', namespace: 'sw' }, spec: { version, instances: 1 } } as any);
+      return byKind(objs, 'Deployment')[0].spec.template.spec.containers[0].readinessProbe;
+    };
+    expect(probeOf('10.1.0').httpGet).toEqual({ path: '/healthcheck', port: 12800 });
+    expect(probeOf('11.0.0').httpGet).toEqual({ path: '/healthcheck', port: 12800 });
+    expect(probeOf('9.6.0')).toMatchObject({ tcpSocket: { port: 12800 } });
+    expect(probeOf('10.0.1')).toMatchObject({ tcpSocket: { port: 12800 } });
+    expect(oapHasHealthcheckEndpoint('not-a-version')).toBe(false);
   });
 
   it('changes the pod template checksum when static config changes, and only then', () => {

@@ -147,6 +147,32 @@ export function checksum(value: unknown): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** Whether an OAP version serves its health checker over HTTP (`GET /healthcheck` on 12800, 200 or 503): 10.1.0 and later. */
+export function oapHasHealthcheckEndpoint(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return false;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj > 10 || (maj === 10 && min >= 1);
+}
+
+/**
+ * OAP's probes. Readiness is OAP's own health checker where the version
+ * serves it (`/healthcheck`: 503 until its modules, storage included, are
+ * healthy), else the REST port. The startup probe allows ten minutes: a
+ * first start creates the storage schema and compiles OAP's rules, which
+ * takes minutes on a small node; liveness only applies after it.
+ */
+function oapProbes(version: string | undefined, tcp: Record<string, unknown>) {
+  const readinessProbe = oapHasHealthcheckEndpoint(version)
+    ? { httpGet: { path: '/healthcheck', port: 12800 }, initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }
+    : tcp;
+  return {
+    livenessProbe: tcp,
+    readinessProbe,
+    startupProbe: { tcpSocket: { port: 12800 }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 60 },
+  };
+}
+
 /**
  * OAPServer: ServiceAccount and RBAC for the Kubernetes cluster coordinator,
  * the OAP Deployment(s) (one Mixed, or Receivers and Aggregators when the
@@ -184,6 +210,7 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
   const byName = new Map<string, any>(env.map(e => [e.name, e]));
   for (const e of [...(opts.staticConfig ?? []), ...(cr.spec.config ?? [])]) byName.set(e.name, e);
   const probe = { tcpSocket: { port: 12800 }, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 10 };
+  const probes = oapProbes(cr.spec.version, probe);
   const objects: KubeObject[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(cr, `${name}-oap`, labels) },
     {
@@ -241,9 +268,7 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
                   { containerPort: 12800, name: 'rest' },
                   { containerPort: 1234, name: 'http-monitoring' },
                 ],
-                livenessProbe: probe,
-                readinessProbe: probe,
-                startupProbe: { ...probe, initialDelaySeconds: 10 },
+                ...probes,
                 ...containerResources(sched),
                 env: podEnv,
               },
