@@ -19,7 +19,7 @@ test('provisions a backend from the software template and it becomes Ready on th
   await page.getByRole('option', { name: /guests/ }).click({ timeout: 15_000 });
   await page.screenshot({ path: `${shots}/template-form.png`, fullPage: true });
   await page.getByRole('button', { name: 'Next' }).click({ timeout: 15_000 });
-  await expect(page.getByLabel('SkyWalking version')).toHaveValue('10.2.0');
+  await expect(page.getByLabel('SkyWalking version')).toHaveValue('10.1.0');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   // the action waits for Ready and logs progress; the task page shows it

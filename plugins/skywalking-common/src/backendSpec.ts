@@ -482,7 +482,7 @@ export function validateBackendSpec(input: unknown): FieldError[] {
   dnsLabel(errors, 'namespace', s.namespace);
   if (typeof s.cluster !== 'string' || !s.cluster) errors.push({ path: 'cluster', message: 'is required' });
   if (typeof s.version !== 'string' || !VERSION.test(s.version)) {
-    errors.push({ path: 'version', message: `"${s.version ?? ''}" is not a SkyWalking version such as 10.2.0 (tags like "latest" are not accepted: upgrades must be explicit)` });
+    errors.push({ path: 'version', message: `"${s.version ?? ''}" is not a SkyWalking version such as 10.1.0 (tags like "latest" are not accepted: upgrades must be explicit)` });
   }
   int(errors, 'oap.replicas', s.oap?.replicas, 0, 100);
   int(errors, 'ui.replicas', s.ui?.replicas, 0, 20);

@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   backendEntityName,
   BackendDetail,
+  DEFAULT_SKYWALKING_VERSION,
   validateBackendSpec,
   WriteResult,
 } from '@skywalking-backstage/plugin-skywalking-common';
@@ -25,7 +26,7 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
           '      name: shop-tracing',
           '      namespace: skywalking',
           '      cluster: local',
-          '      version: 10.2.0',
+          '      version: 10.1.0',
           '      storage: banyandb',
           '      oapReplicas: 2',
           '      ui: true',
@@ -42,7 +43,7 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
           '      name: shop-tracing',
           '      namespace: skywalking',
           '      cluster: local',
-          '      version: 10.2.0',
+          '      version: 10.1.0',
           '      oapReplicas: 3',
           '      roleSplit: true',
           '      receiverRatio: 0.67',
@@ -56,7 +57,7 @@ export function createBackendCreateAction(api: SkyWalkingApiCaller) {
         name: z => z.string().describe('Backend name (DNS-1123 label)'),
         namespace: z => z.string().describe('Kubernetes namespace'),
         cluster: z => z.string().describe('Cluster name from the kubernetes config'),
-        version: z => z.string().describe('SkyWalking version, e.g. 10.2.0'),
+        version: z => z.string().default(DEFAULT_SKYWALKING_VERSION).describe(`SkyWalking version (default ${DEFAULT_SKYWALKING_VERSION}, which the local cluster's image factory builds)`),
         storage: z =>
           z
             .enum(['banyandb', 'elasticsearch', 'postgresql', 'mysql', 'tidb'])
@@ -195,7 +196,7 @@ export function createBackendUpdateAction(api: SkyWalkingApiCaller) {
           '      namespace: skywalking',
           '      name: shop-tracing',
           '      oapReplicas: 3',
-          '      version: 10.2.0',
+          '      version: 10.1.0',
         ].join('\n'),
       },
     ],

@@ -1,7 +1,8 @@
 import { execFileSync } from 'child_process';
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { LOCALLY_BUILDABLE_OAP_VERSIONS } from './localImages';
+import YAML from 'yaml';
+import { DEFAULT_SKYWALKING_VERSION, LOCALLY_BUILDABLE_OAP_VERSIONS } from './localImages';
 import { renderOAPServer } from './render';
 
 const IMAGES = join(__dirname, '../../../../tools/images');
@@ -26,5 +27,21 @@ describe('LOCALLY_BUILDABLE_OAP_VERSIONS', () => {
       const image = objs.find(o => o.kind === 'Deployment')!.spec.template.spec.containers[0].image;
       expect(built).toContain(image);
     }
+  });
+});
+
+describe('the SkyWalking versions the portal offers', () => {
+  const template = YAML.parse(readFileSync(join(__dirname, '../../../../examples/templates/skywalking-backend/template.yaml'), 'utf8'));
+  const version = template.spec.parameters.find((p: any) => p.properties?.version).properties.version;
+
+  it('defaults to a version the local image factory builds', () => {
+    expect(LOCALLY_BUILDABLE_OAP_VERSIONS).toContain(DEFAULT_SKYWALKING_VERSION);
+    expect(version.default).toBe(DEFAULT_SKYWALKING_VERSION);
+  });
+
+  it('offers the versions the factory builds in the template, and still accepts others', () => {
+    expect([...version.examples].sort()).toEqual([...LOCALLY_BUILDABLE_OAP_VERSIONS].sort());
+    expect(version.enum).toBeUndefined();
+    expect(new RegExp(version.pattern).test('10.3.0')).toBe(true);
   });
 });

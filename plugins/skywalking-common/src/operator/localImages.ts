@@ -7,3 +7,11 @@
  * cluster with no registry can run only these OAP versions.
  */
 export const LOCALLY_BUILDABLE_OAP_VERSIONS: readonly string[] = ['10.1.0', '9.6.0'];
+
+/**
+ * The SkyWalking version the software template and the scaffolder action
+ * offer by default: the newest one the local image factory builds, so a
+ * backend provisioned on the local cluster really runs. Any other version
+ * stays allowed for clusters that pull from a registry.
+ */
+export const DEFAULT_SKYWALKING_VERSION = '10.1.0';
