@@ -114,8 +114,9 @@ describe('BackendsPage', () => {
     expect(await screen.findByText('2/2 ready')).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
     fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
-    // the panel (Ready: no polling of its own) follows the list
-    expect(await screen.findByText('0/0 ready')).toBeInTheDocument();
+    // the panel (Ready: no polling of its own) follows the list: after the pause, the list reloads,
+    // then the panel (two renders and a fetch; seconds on a loaded CI machine, hence the timeout)
+    expect(await screen.findByText('0/0 ready', undefined, { timeout: 10_000 })).toBeInTheDocument();
     expect(api.getBackend).toHaveBeenCalledTimes(2);
   });
 
