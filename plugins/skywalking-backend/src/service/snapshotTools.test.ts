@@ -53,11 +53,11 @@ function oapFor(storage: any): CustomObject {
 /**
  * Runs a Job's container script here: its env with secretKeyRefs from
  * `secrets`, the job-name fieldRef from `jobName`, and the PVC mount
- * (/backups) moved to `dir`.
+ * (/backups) moved to `dir`; `pathPrefix` goes first on PATH.
  */
-function runJob(job: any, opts: { secrets: Record<string, string>; jobName: string; dir?: string }) {
+function runJob(job: any, opts: { secrets: Record<string, string>; jobName: string; dir?: string; pathPrefix?: string }) {
   const c = job.spec.template.spec.containers[0];
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const env: Record<string, string> = { PATH: `${opts.pathPrefix ? `${opts.pathPrefix}:` : ''}${process.env.PATH ?? '/usr/bin:/bin'}` };
   for (const e of c.env) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef) env[e.name] = opts.secrets[e.valueFrom.secretKeyRef.key];
@@ -193,6 +193,30 @@ describe('Elasticsearch snapshot hook (curl in the rendered Job, against a doubl
     expect(last.url).toBe('/_snapshot/skywalking/demo-snap-20261130120000?wait_for_completion=true');
     expect(Buffer.from(String(last.auth).replace(/^Basic /, ''), 'base64').toString()).toBe('elastic:s3cret');
     expect(JSON.parse(last.body)).toEqual({ indices: '*', include_global_state: false });
+  });
+
+  it('gives curl the password on stdin, not its command line, escaping quotes and backslashes', async () => {
+    const snapshot = { target: { repository: 'skywalking' } };
+    const oap = oapFor({ type: 'elasticsearch', external: { address, secretName: 'es-credentials', snapshot } });
+    const job = renderSnapshotJob(oap, snapshot, { jobName: 'demo-snap-argv' });
+    const password = 'pw-"q\\b:c$HOME';
+    // curl blanks --user in its argv once started, so /proc shows nothing afterwards: a curl first on PATH records the argv it is started with
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-curl-argv-'));
+    const log = path.join(bin, 'argv');
+    const realCurl = execFileSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).trim();
+    fs.writeFileSync(path.join(bin, 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\nexec '${realCurl}' "$@"\n`, { mode: 0o755 });
+    try {
+      const r = await runJob(job, { secrets: { username: 'elastic', password }, jobName: 'demo-snap-argv', pathPrefix: bin });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const last = requests[requests.length - 1];
+      expect(Buffer.from(String(last.auth).replace(/^Basic /, ''), 'base64').toString()).toBe(`elastic:${password}`);
+      const argv = fs.readFileSync(log, 'utf8');
+      expect(argv).toContain('/_snapshot/skywalking/demo-snap-argv');
+      expect(argv).not.toContain('pw-');
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('fails with Elasticsearch\'s answer when the repository is not registered', async () => {

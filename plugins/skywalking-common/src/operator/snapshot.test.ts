@@ -189,6 +189,22 @@ describe('snapshot Jobs', () => {
     expect(job.spec.template.spec.containers[0].command[2]).toContain('pg_restore');
   });
 
+  it('renders an Elasticsearch script that hands curl the credentials as a config on stdin, never as --user', () => {
+    const es = oap([
+      { name: 'SW_STORAGE', value: 'elasticsearch' },
+      { name: 'SW_STORAGE_ES_CLUSTER_NODES', value: 'es:9200' },
+      { name: 'SW_ES_USER', ...secretRef('username') },
+      { name: 'SW_ES_PASSWORD', ...secretRef('password') },
+    ]);
+    const c = (renderSnapshotJob(es, { target: { repository: 'r' } }, { jobName: 'j' }) as any).spec.template.spec.containers[0];
+    const script: string = c.command[2];
+    expect(script).toContain('curl --config -');
+    expect(script).not.toMatch(/--user|-u /);
+    expect(script).toContain('"$SW_ES_USER"');
+    // the password stays a secretKeyRef, read by the script from env
+    expect(c.env.find((e: any) => e.name === 'SW_ES_PASSWORD')).toEqual({ name: 'SW_ES_PASSWORD', ...secretRef('password') });
+  });
+
   it('does not restore Elasticsearch snapshots (that is Elasticsearch\'s _restore API)', () => {
     const es = oap([{ name: 'SW_STORAGE', value: 'elasticsearch' }, { name: 'SW_STORAGE_ES_CLUSTER_NODES', value: 'es:9200' }]);
     expect(() => renderSnapshotRestoreJob(es, { target: { repository: 'r' } }, { jobName: 'j', snapshot: 's' })).toThrow(/_restore/);

@@ -258,10 +258,12 @@ const MYSQL_RESTORE = restoreScript('mysql', 'sql', `${connect(MYSQL_CONNECT, 'm
 const ES_SNAPSHOT = `set -eu
 url="$ES_PROTOCOL://$DB_HOST:$DB_PORT/_snapshot/$ES_REPOSITORY/$SNAPSHOT_NAME?wait_for_completion=true"
 echo "Elasticsearch snapshot $SNAPSHOT_NAME into repository $ES_REPOSITORY at $DB_HOST:$DB_PORT"
-if [ -n "\${SW_ES_USER:-}" ]; then set -- --user "$SW_ES_USER:\${SW_ES_PASSWORD:-}"; else set --; fi
-if [ -n "\${DB_SSL_CA:-}" ]; then set -- "$@" --cacert "$DB_SSL_CA"; fi
+# the credentials reach curl as a config on stdin (printf is a shell builtin), never in an argv anyone listing processes sees
+esc() { printf '%s' "$1" | sed 's/[\\\\"]/\\\\&/g'; }
+if [ -n "\${SW_ES_USER:-}" ]; then auth="user = \\"$(esc "$SW_ES_USER"):$(esc "\${SW_ES_PASSWORD:-}")\\""; else auth=''; fi
+if [ -n "\${DB_SSL_CA:-}" ]; then set -- --cacert "$DB_SSL_CA"; else set --; fi
 response=$(mktemp)
-code=$(curl --silent --show-error --output "$response" --write-out '%{http_code}' -X PUT -H 'Content-Type: application/json' --data '{"indices":"*","include_global_state":false}' "$@" "$url")
+code=$(printf '%s\\n' "$auth" | curl --config - --silent --show-error --output "$response" --write-out '%{http_code}' -X PUT -H 'Content-Type: application/json' --data '{"indices":"*","include_global_state":false}' "$@" "$url")
 cat "$response"; echo
 [ "$code" = 200 ] || { echo "Elasticsearch answered HTTP $code" >&2; exit 1; }
 grep -q '"state" *: *"SUCCESS"' "$response" || { echo "the snapshot did not end in state SUCCESS" >&2; exit 1; }
