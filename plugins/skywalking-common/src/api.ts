@@ -55,6 +55,19 @@ export interface BackendSummary extends BackendRef {
   entityRef?: string;
   /** changes of this backend kept in the portal's outbox: still waiting, and given up (dead letters) */
   outbox?: BackendOutboxStatus;
+  /** the last version upgrade recorded on the backend (POST …/upgrade); absent when it was never upgraded */
+  upgrade?: BackendUpgradeStatus;
+}
+
+/** A recorded upgrade: its target, its step or outcome, and when it started (tells one upgrade from the one before). */
+export interface BackendUpgradeStatus {
+  version: string;
+  storageVersion?: string;
+  /** storage, oap or ui while under way; Succeeded or RolledBack when done */
+  phase: string;
+  startedAt: string;
+  finishedAt?: string;
+  message?: string;
 }
 
 /** A queued change the portal gave up on: its attempts were refused, or it waited too long. */

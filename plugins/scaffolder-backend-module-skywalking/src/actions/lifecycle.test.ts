@@ -50,23 +50,65 @@ describe('skywalking:backend:pause, resume, scale and upgrade', () => {
     await api.stop();
   });
 
+  /** GET answers of a backend whose recorded upgrade (and the conditions derived from it) is `u` */
+  const detail = (u: { version: string; phase: string; startedAt: string; message?: string } | undefined) => {
+    const done = u?.phase === 'Succeeded' || u?.phase === 'RolledBack';
+    const conditions = !u
+      ? []
+      : done
+        ? [
+            { type: 'Upgrading', status: 'False', reason: u.phase, message: '' },
+            { type: 'Upgraded', status: u.phase === 'Succeeded' ? 'True' : 'False', reason: u.phase, message: u.message },
+          ]
+        : [{ type: 'Upgrading', status: 'True', reason: 'UpgradingOAP', message: `upgrading to ${u.version}: OAP (step 2 of 3)` }];
+    return { status: 200, body: { phase: done ? 'Ready' : 'Upgrading', conditions, oap: { desired: 1, ready: 1 }, ...(u ? { upgrade: u } : {}) } };
+  };
+
   it('waits for the upgrade when asked, and fails when it was rolled back', async () => {
+    const gets: Array<ReturnType<typeof detail>> = [
+      detail(undefined), // before the request: never upgraded
+      detail({ version: '10.4.0', phase: 'oap', startedAt: '2026-12-02T10:00:00.000Z' }),
+      detail({ version: '10.4.0', phase: 'RolledBack', startedAt: '2026-12-02T10:00:00.000Z', message: 'rolled back: OAP not Ready within 30s' }),
+    ];
     let polls = 0;
-    const api = recordingApi(req => {
-      if (req.method === 'POST') return ok();
-      polls++;
-      const conditions =
-        polls < 2
-          ? [{ type: 'Upgrading', status: 'True', reason: 'UpgradingOAP', message: 'upgrading to 10.4.0: OAP (step 2 of 3)' }]
-          : [{ type: 'Upgraded', status: 'False', reason: 'RolledBack', message: 'rolled back: OAP not Ready within 30s' }];
-      return { status: 200, body: { phase: 'Progressing', conditions, oap: { desired: 1, ready: 1 } } };
-    });
+    const api = recordingApi(req => (req.method === 'POST' ? ok() : gets[Math.min(polls++, gets.length - 1)]));
     const c = ctx({ ...backend, version: '10.4.0', deadlineSeconds: 30, waitForCompletion: true, timeoutSeconds: 60 });
     await expect(createBackendUpgradeAction(await api.start()).handler(c)).rejects.toThrow('Upgrade of local/sw/a to 10.4.0 was rolled back: rolled back: OAP not Ready within 30s');
     await api.stop();
-    expect(polls).toBe(2);
+    expect(api.calls.map(x => x.method)).toEqual(['GET', 'POST', 'GET', 'GET']);
     expect(c.output).toHaveBeenCalledWith('result', 'RolledBack');
   }, 20_000);
+
+  it('does not take the outcome of the previous upgrade for this one (M13)', async () => {
+    // the earlier upgrade to the same version was rolled back; this one is retried and succeeds,
+    // and the first poll still shows the earlier record (the portal answered before recording, or a stale read)
+    const earlier = { version: '10.4.0', phase: 'RolledBack', startedAt: '2026-12-02T09:00:00.000Z', message: 'rolled back: OAP not Ready within 30s' };
+    const gets = [
+      detail(earlier),
+      detail(earlier),
+      detail({ version: '10.4.0', phase: 'ui', startedAt: '2026-12-02T10:00:00.000Z' }),
+      detail({ version: '10.4.0', phase: 'Succeeded', startedAt: '2026-12-02T10:00:00.000Z', message: 'upgraded to 10.4.0' }),
+    ];
+    let polls = 0;
+    const api = recordingApi(req => (req.method === 'POST' ? ok() : gets[Math.min(polls++, gets.length - 1)]));
+    const c = ctx({ ...backend, version: '10.4.0', waitForCompletion: true, timeoutSeconds: 60 });
+    await createBackendUpgradeAction(await api.start()).handler(c);
+    await api.stop();
+    expect(c.output).toHaveBeenCalledWith('result', 'Succeeded');
+    expect(c.output).not.toHaveBeenCalledWith('result', 'RolledBack');
+    expect(polls).toBe(4);
+  }, 30_000);
+
+  it('does not take a previous successful upgrade to another version for this one, and times out naming what it saw', async () => {
+    const earlier = { version: '10.3.0', phase: 'Succeeded', startedAt: '2026-12-02T09:00:00.000Z', message: 'upgraded to 10.3.0' };
+    const api = recordingApi(req => (req.method === 'POST' ? ok() : detail(earlier)));
+    const c = ctx({ ...backend, version: '10.4.0', waitForCompletion: true, timeoutSeconds: 10 });
+    const started = Date.now();
+    await expect(createBackendUpgradeAction(await api.start()).handler(c)).rejects.toThrow(/10\.4\.0 not finished after 10s \(upgrade to 10\.4\.0 not recorded yet/);
+    await api.stop();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
+    expect(c.output).not.toHaveBeenCalledWith('result', 'Succeeded');
+  }, 30_000);
 
   it('validate their input by schema: DNS labels, semantic versions, deadline of at least 30 s, replicas and role', () => {
     const upgrade: any = createBackendUpgradeAction({} as any).schema!.input;

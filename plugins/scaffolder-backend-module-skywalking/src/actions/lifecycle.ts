@@ -1,5 +1,5 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { BackendDetail, WriteResult } from '@skywalking-backstage/plugin-skywalking-common';
+import { BackendDetail, BackendUpgradeStatus, WriteResult } from '@skywalking-backstage/plugin-skywalking-common';
 import { SkyWalkingApiCaller } from './skywalkingApi';
 
 const enc = encodeURIComponent;
@@ -75,6 +75,17 @@ export function createBackendScaleAction(api: SkyWalkingApiCaller) {
   });
 }
 
+/**
+ * Whether the recorded upgrade is the one this action asked for: its target,
+ * started after the one recorded before the request (by its own start time,
+ * so the portal's and the scaffolder's clocks need not agree).
+ */
+export function isThisUpgrade(u: BackendUpgradeStatus | undefined, before: BackendUpgradeStatus | undefined, asked: { version: string; storageVersion?: string }): boolean {
+  if (!u || u.version !== asked.version) return false;
+  if (asked.storageVersion !== undefined && u.storageVersion !== asked.storageVersion) return false;
+  return !before || (u.startedAt !== before.startedAt && Date.parse(u.startedAt) >= Date.parse(before.startedAt));
+}
+
 export function createBackendUpgradeAction(api: SkyWalkingApiCaller) {
   return createTemplateAction({
     id: 'skywalking:backend:upgrade',
@@ -113,6 +124,8 @@ export function createBackendUpgradeAction(api: SkyWalkingApiCaller) {
         ...(i.deadlineSeconds !== undefined ? { deadlineSeconds: i.deadlineSeconds } : {}),
         ...(i.allowDowngrade !== undefined ? { allowDowngrade: i.allowDowngrade } : {}),
       };
+      // the upgrade recorded before this request: its outcome is not this one's (M13)
+      const before = i.waitForCompletion ? (await api.call<BackendDetail>(credentials, 'GET', pathOf(i))).upgrade : undefined;
       const r = await api.call<WriteResult>(credentials, 'POST', `${pathOf(i)}/upgrade`, body);
       report(ctx, `Upgrade of ${ref} to ${i.version}`, r);
       if (r.queued) {
@@ -126,19 +139,19 @@ export function createBackendUpgradeAction(api: SkyWalkingApiCaller) {
       const deadline = Date.now() + i.timeoutSeconds * 1000;
       for (;;) {
         const d = await api.call<BackendDetail>(credentials, 'GET', pathOf(i));
-        const upgraded = d.conditions.find(c => c.type === 'Upgraded');
-        const upgrading = d.conditions.find(c => c.type === 'Upgrading');
-        if (upgraded?.status === 'True') {
-          ctx.logger.info(`Backend ${ref}: ${upgraded.message ?? 'upgraded'}`);
+        const u = isThisUpgrade(d.upgrade, before, i) ? d.upgrade : undefined;
+        if (u?.phase === 'Succeeded') {
+          ctx.logger.info(`Backend ${ref}: ${u.message ?? `upgraded to ${u.version}`}`);
           ctx.output('result', 'Succeeded');
           return;
         }
-        if (upgraded?.reason === 'RolledBack') {
+        if (u?.phase === 'RolledBack') {
           ctx.output('result', 'RolledBack');
-          throw new Error(`Upgrade of ${ref} to ${i.version} was rolled back: ${upgraded.message ?? ''}`);
+          throw new Error(`Upgrade of ${ref} to ${i.version} was rolled back: ${u.message ?? ''}`);
         }
-        ctx.logger.info(`Backend ${ref}: ${upgrading?.message ?? d.phase}`);
-        if (Date.now() > deadline) throw new Error(`Upgrade of ${ref} to ${i.version} not finished after ${i.timeoutSeconds}s (${upgrading?.message ?? d.phase})`);
+        const state = u ? `upgrading to ${u.version}: ${u.phase}` : `upgrade to ${i.version} not recorded yet (${d.phase})`;
+        ctx.logger.info(`Backend ${ref}: ${state}`);
+        if (Date.now() > deadline) throw new Error(`Upgrade of ${ref} to ${i.version} not finished after ${i.timeoutSeconds}s (${state})`);
         await new Promise(res => setTimeout(res, 3000));
       }
     },
