@@ -6,6 +6,7 @@ import {
   BackendList,
   BackendRef,
   BackendSummary,
+  BackendUpgradeStatus,
   ClusterSummary,
   EventSummary,
   oapReplicasOf,
@@ -55,6 +56,14 @@ export class UpgradeInputError extends InputError {
 }
 
 /** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
+/** The recorded upgrade as the API shows it: a waiter tells this upgrade from the one before by its start (M13). */
+function upgradeStatusOf(oap: Obj): { upgrade?: BackendUpgradeStatus } {
+  const r = upgradeOf(oap);
+  if (!r) return {};
+  const { version, storageVersion, phase, startedAt, finishedAt, message } = r;
+  return { upgrade: { version, ...(storageVersion ? { storageVersion } : {}), phase, startedAt, ...(finishedAt ? { finishedAt } : {}), ...(message ? { message } : {}) } };
+}
+
 const SCALE_MANAGER = 'skywalking-backstage-scale';
 const PAUSE_MANAGER = 'skywalking-backstage-pause';
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
@@ -150,6 +159,7 @@ export class BackendService implements BackendOperations {
       paused: Boolean(oap.metadata?.annotations?.[PAUSED_ANNOTATION]),
       owner: oap.metadata?.annotations?.[OWNER_ANNOTATION],
     };
+      ...upgradeStatusOf(oap),
   }
 
   /** Backends of every reachable cluster; creations still waiting in an outbox show as Queued. */
