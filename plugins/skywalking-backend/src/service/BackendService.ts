@@ -36,6 +36,7 @@ import { backendKeyOf, BackendOutbox, OutboxOp } from './outbox/types';
 import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
 import { writeOrQueue } from './outbox/writeOrQueue';
 import { withOutboxStatus } from './outbox/outboxStatus';
+import { assertPortalManaged } from './portalManaged';
 import { FIELD_MANAGER, Obj, PAUSED_ANNOTATION, OWNER_ANNOTATION, recorded, renderBackendObjects, ROVER_PAUSED_NODE_LABEL } from './backendObjects';
 import { phaseOf, roverCondition, roverOf } from './backendStatus';
 
@@ -351,6 +352,8 @@ export class BackendService implements BackendOperations {
   }
 
   private async doCreate(spec: SkyWalkingBackendSpec) {
+    // a create over an OAPServer someone else made would take it over: adopting is explicit (portalManaged.ts)
+    assertPortalManaged(await this.read(spec, 'OAPServer'), spec.cluster, 'overwrite');
     // the scaffolder offers new namespaces too
     const ns: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } };
     const applied = await this.applyAll(spec.cluster, [ns, ...renderBackendObjects(spec)]);
@@ -371,6 +374,7 @@ export class BackendService implements BackendOperations {
     // an update replaces an existing backend; applying it would create one without the create permission
     const current = await this.read(ref, 'OAPServer');
     if (!current) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    assertPortalManaged(current, ref.cluster, 'update');
     const wasPaused = Boolean(current.metadata?.annotations?.[PAUSED_ANNOTATION]);
     // `paused` in the spec pauses or resumes; absent, the backend stays as it is
     const paused = spec.paused ?? wasPaused;
@@ -407,6 +411,7 @@ export class BackendService implements BackendOperations {
   private async doScale(ref: BackendRef, replicas: number, role?: string) {
     const oap = await this.read(ref, 'OAPServer');
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    assertPortalManaged(oap, ref.cluster, 'scale');
     // one role's count, or the total shared by the split; refused where an HPA owns the replicas (scaling.ts)
     const plan = planScale(oap, replicas, role);
     await this.applyAll(ref.cluster, [this.partial(ref, 'OAPServer', { instances: plan.instances }, plan.annotations ? { annotations: plan.annotations } : {})], SCALE_MANAGER);
@@ -426,6 +431,7 @@ export class BackendService implements BackendOperations {
   private async doPause(ref: BackendRef, replicas?: { oap: number; ui: number }) {
     const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    assertPortalManaged(oap, ref.cluster, 'pause');
     if (oap.metadata?.annotations?.[PAUSED_ANNOTATION] && !replicas) return;
     const saved = JSON.stringify(replicas ?? { oap: oap.spec?.instances ?? 1, ui: ui?.spec?.instances ?? 0 });
     const objects = [this.partial(ref, 'OAPServer', { instances: 0 }, { annotations: { [PAUSED_ANNOTATION]: saved } })];
@@ -454,6 +460,7 @@ export class BackendService implements BackendOperations {
   private async doResume(ref: BackendRef, replicas?: { oap: number; ui: number }) {
     const [oap, ui] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI')]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    assertPortalManaged(oap, ref.cluster, 'resume');
     const raw = oap.metadata?.annotations?.[PAUSED_ANNOTATION];
     if (!raw) return;
     const saved = replicas ?? JSON.parse(raw);
@@ -477,6 +484,7 @@ export class BackendService implements BackendOperations {
   private async doUpgrade(ref: BackendRef, version: string, options: UpgradeOptions = {}) {
     const [oap, ui, banyandb] = await Promise.all([this.read(ref, 'OAPServer'), this.read(ref, 'UI'), this.read(ref, 'BanyanDB')]);
     if (!oap) throw new NotFoundError(`no SkyWalking backend ${ref.namespace}/${ref.name} in cluster ${ref.cluster}`);
+    assertPortalManaged(oap, ref.cluster, 'upgrade');
     const refusal = upgradeRefusal({ oap, banyandb }, { version, ...options });
     if (refusal) throw refusal.conflict ? new ConflictError(`${refusal.path}: ${refusal.message}`) : new UpgradeInputError(refusal.path, refusal.message);
     await startUpgrade(this.c(ref.cluster).custom, { oap, ui, banyandb }, { version, ...options });
@@ -506,8 +514,11 @@ export class BackendService implements BackendOperations {
   }
 
   private async doDelete(ref: BackendRef) {
+    // nothing is deleted when any of the custom objects is not the portal's
+    const kinds = ['UI', 'Satellite', 'OAPServer', 'BanyanDB'];
+    for (const o of await Promise.all(kinds.map(k => this.read(ref, k)))) assertPortalManaged(o, ref.cluster, 'delete');
     // children go with their owners (garbage collection by ownerReferences)
-    for (const kind of ['UI', 'Satellite', 'OAPServer', 'BanyanDB']) await this.deleteKind(ref, kind);
+    for (const kind of kinds) await this.deleteKind(ref, kind);
     // cluster-scoped RBAC has no namespaced owner: deleted here (the DaemonSet would also go by its owner)
     await this.deleteRover(ref);
     // Secrets of cert-manager carry no owner reference (by default): removed by their label

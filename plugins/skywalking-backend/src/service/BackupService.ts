@@ -34,6 +34,7 @@ import { ClusterRegistry } from '../clusters/ClusterRegistry';
 import { loadK8s } from '../clusters/k8s';
 import { SWCK_API_VERSION, SWCK_GROUP, SWCK_VERSION } from '../engine/kinds';
 import { isNetworkError, PAUSED_ANNOTATION } from './BackendService';
+import { assertPortalManaged } from './portalManaged';
 import { BackendOperations } from './types';
 
 /** fieldManager of a restore over an existing backend: owns only the restore annotation */
@@ -272,6 +273,7 @@ export class BackupService implements BackupOperations {
    */
   async startBackup(ref: BackendRef, input: { target?: unknown }, actor: string): Promise<BackupRun> {
     const store = await this.storageOf(ref);
+    assertPortalManaged(store.banyandb ?? store.oap, ref.cluster, 'back up');
     if (store.oap) return this.startSnapshot(ref, store.oap, input.target, actor);
     const db = store.banyandb;
     const recorded = backupOf(db);
@@ -378,6 +380,8 @@ export class BackupService implements BackupOperations {
     if (errors.length) throw new BackupInputError(errors);
     // an existing backend with external storage restores a snapshot into its database
     const existingOap = await this.readCustom(ref, 'oapservers', 'OAPServer');
+    // absent, the restore creates a backend (whose create refuses to overwrite what is not the portal's)
+    assertPortalManaged(existingOap, ref.cluster, 'restore into');
     if (existingOap && storageConnectionOf(existingOap)) return this.restoreSnapshot(ref, existingOap, input, actor);
     const sourceDb = await this.readCustom(source, 'banyandbs', 'BanyanDB');
     const target = input.target ?? (sourceDb ? backupOf(sourceDb)?.target : undefined);
@@ -404,6 +408,7 @@ export class BackupService implements BackupOperations {
       return { ...result, created: true, restore, spec };
     }
     const db = await this.banyandb(ref);
+    assertPortalManaged(db, ref.cluster, 'restore into');
     const restoreErrors: FieldError[] = [];
     validateRestore(restoreErrors, '', restore, db.spec?.version);
     if (restoreErrors.length) throw new BackupInputError(restoreErrors.map(e => ({ ...e, path: e.path.replace(/^\./, '') })));
