@@ -56,7 +56,6 @@ export class UpgradeInputError extends InputError {
   }
 }
 
-/** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
 /** The recorded upgrade as the API shows it: a waiter tells this upgrade from the one before by its start (M13). */
 function upgradeStatusOf(oap: Obj): { upgrade?: BackendUpgradeStatus } {
   const r = upgradeOf(oap);
@@ -65,6 +64,7 @@ function upgradeStatusOf(oap: Obj): { upgrade?: BackendUpgradeStatus } {
   return { upgrade: { version, ...(storageVersion ? { storageVersion } : {}), phase, startedAt, ...(finishedAt ? { finishedAt } : {}), ...(message ? { message } : {}) } };
 }
 
+/** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
 const SCALE_MANAGER = 'skywalking-backstage-scale';
 const PAUSE_MANAGER = 'skywalking-backstage-pause';
 const PLURAL: Record<string, string> = { OAPServer: 'oapservers', UI: 'uis', BanyanDB: 'banyandbs', Storage: 'storages', Satellite: 'satellites' };
@@ -159,8 +159,8 @@ export class BackendService implements BackendOperations {
       storage: (oap.spec?.config ?? []).find((c: any) => c.name === 'SW_STORAGE')?.value ?? (oap.spec?.storage?.name ? 'storage' : 'h2'),
       paused: Boolean(oap.metadata?.annotations?.[PAUSED_ANNOTATION]),
       owner: oap.metadata?.annotations?.[OWNER_ANNOTATION],
-    };
       ...upgradeStatusOf(oap),
+    };
   }
 
   /** Backends of every reachable cluster; creations still waiting in an outbox show as Queued. */
