@@ -58,14 +58,24 @@ export interface TestOperator {
  * the plugin runs, with a short Lease so leadership settles fast; returns
  * once the engine leads. Stop the engine in afterAll.
  */
-export async function startTestOperator(namespacePrefix: string): Promise<TestOperator> {
-  const cluster = await getSharedTestCluster();
+export async function startTestOperator(
+  namespacePrefix: string,
+  /** a cluster of the test's own (e.g. one with a real node) instead of the shared one; the namespace gets these annotations */
+  own?: { kubeconfig: string; namespaceAnnotations?: Record<string, string> },
+): Promise<TestOperator> {
+  const cluster = own ?? (await getSharedTestCluster());
   const k8s = await loadK8s();
   const admin = new k8s.KubeConfig();
   admin.loadFromString(cluster.kubeconfig);
   const crds = await ensureSwckCrds(admin);
   if (crds.failed.length) throw new Error(`SWCK CRDs not installed: ${JSON.stringify(crds.failed)}`);
-  const ns = await createTestNamespace(namespacePrefix);
+  let ns: string;
+  if (own) {
+    ns = `${namespacePrefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${Date.now().toString(36)}`;
+    await admin.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: ns, annotations: own.namespaceAnnotations } } });
+  } else {
+    ns = await createTestNamespace(namespacePrefix);
+  }
   const registry = await ClusterRegistry.fromDefinitions([{ name: TEST_CLUSTER, kubeconfig: cluster.kubeconfig }], quietLogger);
   const outbox = new MemoryOutbox();
   const backends = new BackendService({ clusters: registry, outbox, logger: quietLogger });
