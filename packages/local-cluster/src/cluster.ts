@@ -4,10 +4,10 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { loadK8s } from './k8s';
 import { ensureBinaries, kwokFaultStagesFile, kwokStagesFile, localClusterCli } from './binaries';
 import { createCertificateAuthority, rsaKeyPair } from './pki';
+import { kubeconfigYaml } from './kubeconfig';
 import { prepareRealNode, PreparedRealNode } from './realNode/node';
 import { realNodeUnavailableReason } from './realNode/preflight';
 import { buildImages, DEFAULT_REAL_NODE_IMAGES } from './realNode/images';
@@ -91,17 +91,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-function kubeconfigYaml(server: string, caPem: string, certPem: string, keyPem: string, user: string) {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return YAML.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
-    users: [{ name: user, user: { 'client-certificate-data': b64(certPem), 'client-key-data': b64(keyPem) } }],
-    contexts: [{ name: 'local', context: { cluster: 'local', user } }],
-    'current-context': 'local',
-  });
-}
 
 function httpsGet(url: string, tls: { ca: string; cert: string; key: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
+import { kubeconfigYaml } from '../kubeconfig';
 import type { CertificateAuthority } from '../pki';
 import {
   NodePaths,
@@ -66,17 +66,6 @@ function cacheDir() {
   return process.env.SWB_CACHE ?? path.join(os.homedir(), '.cache', 'skywalking-backstage');
 }
 
-function kubeconfig(server: string, caPem: string, certPem: string, keyPem: string, user: string) {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return YAML.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
-    users: [{ name: user, user: { 'client-certificate-data': b64(certPem), 'client-key-data': b64(keyPem) } }],
-    contexts: [{ name: 'local', context: { cluster: 'local', user } }],
-    'current-context': 'local',
-  });
-}
 
 // Relays the node's connections to kube-apiserver (host end of the veth) to
 // its loopback port, so kube-apiserver itself stays bound to 127.0.0.1.
@@ -185,8 +174,8 @@ export async function prepareRealNode(opts: {
     const proxyClient = ca.issue({ commonName: 'system:kube-proxy', client: true });
     fs.writeFileSync(paths.kubeletCert, kubeletServing.certPem);
     fs.writeFileSync(paths.kubeletKey, kubeletServing.keyPem, { mode: 0o600 });
-    fs.writeFileSync(paths.kubeletKubeconfig, kubeconfig(server, ca.certPem, kubeletClient.certPem, kubeletClient.keyPem, a.nodeName), { mode: 0o600 });
-    fs.writeFileSync(paths.kubeProxyKubeconfig, kubeconfig(server, ca.certPem, proxyClient.certPem, proxyClient.keyPem, 'kube-proxy'), { mode: 0o600 });
+    fs.writeFileSync(paths.kubeletKubeconfig, kubeconfigYaml(server, ca.certPem, kubeletClient.certPem, kubeletClient.keyPem, a.nodeName), { mode: 0o600 });
+    fs.writeFileSync(paths.kubeProxyKubeconfig, kubeconfigYaml(server, ca.certPem, proxyClient.certPem, proxyClient.keyPem, 'kube-proxy'), { mode: 0o600 });
     fs.mkdirSync(paths.cniConfDir, { recursive: true });
     fs.writeFileSync(path.join(paths.cniConfDir, '10-swb.conflist'), cniConflist(a));
     fs.mkdirSync(path.join(paths.registryHostsDir, '_default'), { recursive: true });
