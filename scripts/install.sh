@@ -63,3 +63,12 @@ fi
 if [ -x tools/local-cluster/build.sh ] || [ -f tools/local-cluster/build.sh ]; then
   bash tools/local-cluster/build.sh
 fi
+
+# The real node's images (tools/images: pause, CoreDNS, the Debian+JRE base, the
+# demo shop, OAP, the Java agent, the self-tests' toolbox), cached by content:
+# built up front for the tests, so no test waits minutes on a cold cache
+# (./dev start builds the few it needs when the cluster starts). Needs root
+# (mmdebstrap); without it the real node does not start either.
+if [ "${1:-}" = "--system-packages" ] && [ "$(id -u)" = 0 ]; then
+  bash tools/images/build.sh >/dev/null
+fi
