@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
   backupOf,
   BackendDetail,
@@ -37,6 +37,8 @@ import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
 import { writeOrQueue } from './outbox/writeOrQueue';
 import { withOutboxStatus } from './outbox/outboxStatus';
 import { assertPortalManaged } from './portalManaged';
+import { UpgradeInputError } from './upgradeInputError';
+import { assertUpdateAllowed, specETag, UpdateOptions } from './updateGuard';
 import { FIELD_MANAGER, Obj, PAUSED_ANNOTATION, OWNER_ANNOTATION, recorded, renderBackendObjects, ROVER_PAUSED_NODE_LABEL } from './backendObjects';
 import { phaseOf, roverCondition, roverOf } from './backendStatus';
 
@@ -46,15 +48,9 @@ export { phaseOf, roverCondition, roverOf } from './backendStatus';
 export { isNetworkError } from './networkError';
 export type { BackendOutbox, OutboxEntry, OutboxOp } from './outbox/types';
 
-/** An upgrade refused for one field (400 with its path). */
-export class UpgradeInputError extends InputError {
-  constructor(
-    readonly path: string,
-    readonly detail: string,
-  ) {
-    super(`${path}: ${detail}`);
-  }
-}
+export { UpgradeInputError } from './upgradeInputError';
+export { PreconditionFailedError, specETag } from './updateGuard';
+export type { UpdateOptions } from './updateGuard';
 
 /** The recorded upgrade as the API shows it: a waiter tells this upgrade from the one before by its start (M13). */
 function upgradeStatusOf(oap: Obj): { upgrade?: BackendUpgradeStatus } {
@@ -62,6 +58,25 @@ function upgradeStatusOf(oap: Obj): { upgrade?: BackendUpgradeStatus } {
   if (!r) return {};
   const { version, storageVersion, phase, startedAt, finishedAt, message } = r;
   return { upgrade: { version, ...(storageVersion ? { storageVersion } : {}), phase, startedAt, ...(finishedAt ? { finishedAt } : {}), ...(message ? { message } : {}) } };
+}
+
+/** A backend's spec as GET shows it: SWCK's fields with what the portal recorded beside them (scheduling, role split, …). */
+function recordedSpecOf(oap: Obj, ui?: Obj, db?: Obj, satellite?: Obj): Record<string, unknown> {
+  // as asked, also when switched off
+  const roleSplit = recorded(oap, ROLE_SPLIT_ANNOTATION);
+  const backup = db ? backupOf(db) : undefined;
+  const restore = db ? restoreOf(db) : undefined;
+  return {
+    oap: { ...oap.spec, ...schedulingOf(oap as any), ...(roleSplit !== undefined ? { roleSplit } : {}), ...recordedScaling(oap) },
+    ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
+    banyandb: db ? { ...db.spec, ...schedulingOf(db as any), ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) } : undefined,
+    rover: roverOf(oap) ?? { enabled: false },
+    satellite: satellite
+      ? { enabled: true, replicas: satellite.spec?.instances, version: String(satellite.spec?.version ?? '').replace(/^v/, '') }
+      : { enabled: false },
+    tls: recorded(oap, TLS_ANNOTATION) ?? { enabled: false },
+    ...(snapshotOf(oap) ? { snapshot: snapshotOf(oap) } : {}),
+  };
 }
 
 /** fieldManagers of partial changes: each owns only the fields it sets, so applying it never drops the rest */
@@ -273,30 +288,16 @@ export class BackendService implements BackendOperations {
       }))
       .sort((a, b) => new Date(a.lastSeen ?? 0).getTime() - new Date(b.lastSeen ?? 0).getTime())
       .slice(-50);
-    // as asked, also when switched off
-    const roleSplit = recorded(oap, ROLE_SPLIT_ANNOTATION);
     const summary = this.summarize(ref.cluster, oap, ui, db, rover);
     // Restored: from the BanyanDB pods' restore init container (backup.ts)
     const restored = db ? restoredCondition(restoreOf(db), pods.items.filter(p => p.metadata?.labels?.app === 'banyandb')) : undefined;
     if (restored) summary.conditions.push(restored);
-    const backup = db ? backupOf(db) : undefined;
-    const restore = db ? restoreOf(db) : undefined;
     return {
       ...summary,
       pods: podSummaries,
       events,
       // what the portal recorded beside SWCK's fields (scheduling, role split) comes back with them
-      spec: {
-        oap: { ...oap.spec, ...schedulingOf(oap as any), ...(roleSplit !== undefined ? { roleSplit } : {}), ...recordedScaling(oap) },
-        ui: ui ? { ...ui.spec, ...schedulingOf(ui as any) } : undefined,
-        banyandb: db ? { ...db.spec, ...schedulingOf(db as any), ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) } : undefined,
-        rover: roverOf(oap) ?? { enabled: false },
-        satellite: satellite
-          ? { enabled: true, replicas: satellite.spec?.instances, version: String(satellite.spec?.version ?? '').replace(/^v/, '') }
-          : { enabled: false },
-        tls: recorded(oap, TLS_ANNOTATION) ?? { enabled: false },
-        ...(snapshotOf(oap) ? { snapshot: snapshotOf(oap) } : {}),
-      },
+      spec: recordedSpecOf(oap, ui, db, satellite),
     };
   }
 
@@ -369,7 +370,7 @@ export class BackendService implements BackendOperations {
     return this.write(s.cluster, { operation: 'create', payload: { args: [s], actor } }, () => this.doCreate(s));
   }
 
-  private async doUpdate(ref: BackendRef, spec: SkyWalkingBackendSpec) {
+  private async doUpdate(ref: BackendRef, spec: SkyWalkingBackendSpec, options: UpdateOptions = {}) {
     const full = { ...spec, ...ref };
     // an update replaces an existing backend; applying it would create one without the create permission
     const current = await this.read(ref, 'OAPServer');
@@ -382,6 +383,9 @@ export class BackendService implements BackendOperations {
       // while paused the pause manager owns the replicas (zero): the update leaves them alone
       paused && (o.kind === 'OAPServer' || o.kind === 'UI') ? { ...o, spec: withoutInstances(o.spec) } : o,
     );
+    // If-Match against the live spec, no upgrade under way, no version change (updateGuard.ts, M8)
+    const [ui, banyandb, satellite] = await Promise.all([this.read(ref, 'UI'), this.read(ref, 'BanyanDB'), this.read(ref, 'Satellite')]);
+    assertUpdateAllowed({ ref, live: { oap: current, ui, banyandb }, objects, ifMatch: options.ifMatch, etag: () => specETag(recordedSpecOf(current, ui, banyandb, satellite)) });
     const applied = await this.applyAll(ref.cluster, objects);
     // Rover switched off (or never on): its DaemonSet and RBAC go; nothing is left behind
     await this.syncRover(full, applied, true);
@@ -399,9 +403,11 @@ export class BackendService implements BackendOperations {
     else if (wasPaused) await this.doResume(ref, saved);
   }
 
-  async update(ref: BackendRef, spec: Record<string, unknown>, actor: string): Promise<WriteResult> {
+  /** A full replace of the spec; `ifMatch` is checked when it is applied (a queued update, when replayed). */
+  async update(ref: BackendRef, spec: Record<string, unknown>, actor: string, options: UpdateOptions = {}): Promise<WriteResult> {
     const s = spec as unknown as SkyWalkingBackendSpec;
-    return this.write(ref.cluster, { operation: 'update', payload: { args: [ref, s], actor } }, () => this.doUpdate(ref, s));
+    const args = options.ifMatch === undefined ? [ref, s] : [ref, s, { ifMatch: options.ifMatch }];
+    return this.write(ref.cluster, { operation: 'update', payload: { args, actor } }, () => this.doUpdate(ref, s, options));
   }
 
   private partial(ref: BackendRef, kind: string, spec: any, metadata: any = {}): Obj {
@@ -542,7 +548,7 @@ export class BackendService implements BackendOperations {
       case 'create':
         return this.doCreate(a[0]);
       case 'update':
-        return this.doUpdate(a[0], a[1]);
+        return this.doUpdate(a[0], a[1], a[2]);
       case 'scale':
         return this.doScale(a[0], a[1], a[2]);
       case 'pause':

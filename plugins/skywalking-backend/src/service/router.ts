@@ -35,6 +35,7 @@ import { BackupInputError, BackupOperations } from './BackupService';
 import { BackendOperations } from './types';
 import { ScaleInputError } from './scaling';
 import { UpgradeInputError } from './BackendService';
+import { PreconditionFailedError, specETag } from './updateGuard';
 import { validateUpgradeRequest } from '../engine/upgrade';
 import { createAuthorizer } from './authorization';
 import { actorOf, createAuditTrail } from './audit';
@@ -165,7 +166,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const o = (await store.listBackends()).find(
       x => x.cluster === ref.cluster && x.namespace === ref.namespace && x.name === ref.name,
     );
-    res.json(redact({ ...detail, owner: o?.ownerRef ?? detail.owner, entityRef: o?.entityRef ?? detail.entityRef }));
+    // the ETag versions the spec (what a PUT replaces), for its If-Match; the body is always sent in full:
+    // a 304 on If-None-Match would hide pods and status that changed under the same spec
+    res.set('ETag', specETag(detail.spec)).set('Cache-Control', 'no-store').type('application/json');
+    res.end(JSON.stringify(redact({ ...detail, owner: o?.ownerRef ?? detail.owner, entityRef: o?.entityRef ?? detail.entityRef })));
   });
 
   router.post('/backends', async (req, res) => {
@@ -201,7 +205,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       const recorded = (await store.listBackends()).find(b => backendResourceRef(b) === backendResourceRef(ref))?.ownerRef;
       const ownerErrors = spec.owner === undefined || spec.owner === recorded ? [] : await authz.ownershipErrors(credentials, { owner: spec.owner });
       if (ownerErrors.length) throw new SpecValidationError(ownerErrors);
-      const result = await backends.update(ref, spec, actorOf(credentials));
+      // If-Match: only over the spec last read (412 else); without it the update applies as before (M8)
+      const ifMatch = req.get('If-Match');
+      const actor = actorOf(credentials);
+      const result = await (ifMatch === undefined ? backends.update(ref, spec, actor) : backends.update(ref, spec, actor, { ifMatch })).catch(e => {
+        // a version change is an upgrade: 400 naming the field and POST …/upgrade
+        throw e instanceof UpgradeInputError ? new SpecValidationError([{ path: e.path, message: e.detail }]) : e;
+      });
       note({ queued: result.queued });
       res.status(result.queued ? 202 : 200).json(result);
     });
@@ -463,6 +473,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.use(((err, _req, res, next) => {
     if (err instanceof SpecValidationError || err instanceof BackupInputError) {
       res.status(400).json({ error: { name: 'InputError', message: err.message }, fields: err.fields });
+      return;
+    }
+    // Backstage's error handler knows no 412
+    if (err instanceof PreconditionFailedError) {
+      res.status(412).json({ error: { name: err.name, message: err.message } });
       return;
     }
     // express.json()'s SyntaxError would be answered as is: named SyntaxError and echoing the whole body

@@ -22,7 +22,8 @@ export interface BackendOperations {
   get(ref: BackendRef): Promise<BackendDetail>;
   /** `spec` is a validated SkyWalkingBackend spec */
   create(spec: Record<string, unknown>, actor: string): Promise<WriteResult>;
-  update(ref: BackendRef, spec: Record<string, unknown>, actor: string): Promise<WriteResult>;
+  /** a full replace; refused while upgrading (409), for a version change (400), or when `ifMatch` is not the spec's ETag (412) */
+  update(ref: BackendRef, spec: Record<string, unknown>, actor: string, options?: { ifMatch?: string }): Promise<WriteResult>;
   /** OAP replicas; with role split, `role` (receiver | aggregator) scales that role alone */
   scale(ref: BackendRef, replicas: number, actor: string, role?: string): Promise<WriteResult>;
   pause(ref: BackendRef, actor: string): Promise<WriteResult>;
