@@ -53,14 +53,13 @@ describe('skywalking:backend:pause, resume, scale and upgrade', () => {
   /** GET answers of a backend whose recorded upgrade (and the conditions derived from it) is `u` */
   const detail = (u: { version: string; phase: string; startedAt: string; message?: string } | undefined) => {
     const done = u?.phase === 'Succeeded' || u?.phase === 'RolledBack';
-    const conditions = !u
-      ? []
-      : done
-        ? [
-            { type: 'Upgrading', status: 'False', reason: u.phase, message: '' },
-            { type: 'Upgraded', status: u.phase === 'Succeeded' ? 'True' : 'False', reason: u.phase, message: u.message },
-          ]
-        : [{ type: 'Upgrading', status: 'True', reason: 'UpgradingOAP', message: `upgrading to ${u.version}: OAP (step 2 of 3)` }];
+    let conditions: object[] = [];
+    if (u && done) {
+      conditions = [
+        { type: 'Upgrading', status: 'False', reason: u.phase, message: '' },
+        { type: 'Upgraded', status: u.phase === 'Succeeded' ? 'True' : 'False', reason: u.phase, message: u.message },
+      ];
+    } else if (u) conditions = [{ type: 'Upgrading', status: 'True', reason: 'UpgradingOAP', message: `upgrading to ${u.version}: OAP (step 2 of 3)` }];
     return { status: 200, body: { phase: done ? 'Ready' : 'Upgrading', conditions, oap: { desired: 1, ready: 1 }, ...(u ? { upgrade: u } : {}) } };
   };
 
