@@ -38,6 +38,7 @@ import { UpgradeInputError } from './BackendService';
 import { PreconditionFailedError, specETag } from './updateGuard';
 import { validateUpgradeRequest } from '../engine/upgrade';
 import { createAuthorizer } from './authorization';
+import { limitBodyDepth } from './jsonDepth';
 import { actorOf, createAuditTrail } from './audit';
 import type { TenancyGuard } from '../tenancy/TenancyService';
 
@@ -107,6 +108,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const { httpAuth, permissions, store, backends, logger } = options;
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
+  // a body nested thousands of levels deep overflowed a validator's stack (a 500)
+  router.use(limitBodyDepth());
   const policy = options.specPolicy ?? defaultSpecPolicy();
   const authz = createAuthorizer({ httpAuth, permissions, userInfo: options.userInfo, trustedServices: options.trustedServices, entityOwner: options.entityOwner });
   const audited = createAuditTrail({ auditor: options.auditor, store, logger, httpAuth, safeEnvNames: policy.safeEnvNames });
