@@ -72,8 +72,8 @@ describe('renderOAPServer', () => {
 
   it('probes OAP readiness with its health checker from 10.1.0 on, and by its REST port before', () => {
     const probeOf = (version: string) => {
-      const objs = renderOAPServer({ apiVersion: 'operator.skywalking.apache.org/v1alpha1', kind: 'OAPServer', metadata: { name: 'demo', namespace: 'sw' }, spec: { version, instances: 1 } } as any);
-      return byKind(objs, 'Deployment')[0].spec.template.spec.containers[0].readinessProbe;
+      const rendered = renderOAPServer({ apiVersion: 'operator.skywalking.apache.org/v1alpha1', kind: 'OAPServer', metadata: { name: 'demo', namespace: 'sw' }, spec: { version, instances: 1 } } as any);
+      return byKind(rendered, 'Deployment')[0].spec.template.spec.containers[0].readinessProbe;
     };
     expect(probeOf('10.1.0').httpGet).toEqual({ path: '/healthcheck', port: 12800 });
     expect(probeOf('11.0.0').httpGet).toEqual({ path: '/healthcheck', port: 12800 });
