@@ -144,7 +144,8 @@ describe('a hung API server', () => {
         60_000,
       );
       expect(outbox.entries.map(e => [e.state, e.attempts])).toEqual([['done', 0]]);
-      expect(engine.isLeader('local')).toBe(true);
+      // the freeze outlasted the renew deadline: the engine stepped down and takes the Lease again once it has expired
+      expect(await eventually('the engine to lead again', async () => engine.isLeader('local'), 30_000)).toBe(true);
     } finally {
       clearInterval(record);
       thaw();

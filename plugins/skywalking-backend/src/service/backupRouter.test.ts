@@ -33,7 +33,8 @@ const asAlice = () => mockCredentials.user.header(ALICE);
 const banyandb = {
   apiVersion: 'operator.skywalking.apache.org/v1alpha1',
   kind: 'BanyanDB',
-  metadata: { name: 'demo', namespace: 'skywalking', uid: 'u-1', annotations: { 'skywalking-backstage.io/backup': JSON.stringify({ schedule: '@daily', target: { pvc: { claimName: 'backups' } } }) } },
+  // made by the portal (portalManaged: writes act only on objects with this label)
+  metadata: { name: 'demo', namespace: 'skywalking', uid: 'u-1', labels: { 'app.kubernetes.io/managed-by': 'skywalking-backstage' }, annotations: { 'skywalking-backstage.io/backup': JSON.stringify({ schedule: '@daily', target: { pvc: { claimName: 'backups' } } }) } },
   spec: { version: '0.8.0', counts: 1, storages: [{ name: 'data', path: '/tmp' }] },
 };
 
@@ -73,7 +74,7 @@ describe('backup REST API (HTTP)', () => {
         getNamespacedCustomObject: async (a: { plural: string; name: string; namespace: string }) => {
           k8sCalls.push(`get ${a.plural}/${a.namespace}/${a.name}`);
           if (a.namespace === 'skywalking' && a.name === 'demo' && a.plural === 'banyandbs') return banyandb;
-          if (a.namespace === 'skywalking' && a.name === 'demo' && a.plural === 'oapservers') return { metadata: { name: 'demo' }, spec: { version: '10.2.0', instances: 1 } };
+          if (a.namespace === 'skywalking' && a.name === 'demo' && a.plural === 'oapservers') return { metadata: { name: 'demo', labels: { 'app.kubernetes.io/managed-by': 'skywalking-backstage' } }, spec: { version: '10.2.0', instances: 1 } };
           throw notFound();
         },
       },
