@@ -6,7 +6,7 @@ import { Entity } from '@backstage/catalog-model';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { TracingStatus } from '@skywalking-backstage/plugin-skywalking-common';
 import { SkyWalkingApi, skyWalkingApiRef } from '../../api';
-import { TracingCard } from './TracingCard';
+import { preferredBackend, TracingCard } from './TracingCard';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -69,5 +69,17 @@ describe('TracingCard', () => {
   it('explains what is missing for an entity without Kubernetes annotations', async () => {
     await render(api(), { ...entity, metadata: { name: 'docs' } });
     expect(await screen.findByText('No Kubernetes annotations')).toBeInTheDocument();
+  });
+});
+
+describe('preferredBackend', () => {
+  const mine = { cluster: 'local', namespace: 'skywalking', name: 'ours', owner: 'group:default/guests' };
+  const theirs = { cluster: 'local', namespace: 'team-b', name: 'theirs', owner: 'group:default/team-b' };
+  const named = { cluster: 'local', namespace: 'skywalking', name: 'named' };
+  it('offers the backend the entity names, else one its owner owns, else the first', () => {
+    expect(preferredBackend([theirs, mine, named], 'local/skywalking/named', 'group:default/guests')).toBe(named);
+    expect(preferredBackend([theirs, mine, named], undefined, 'group:default/guests')).toBe(mine);
+    expect(preferredBackend([theirs, mine], 'local/x/unknown', 'group:default/nobody')).toBe(theirs);
+    expect(preferredBackend([], undefined, undefined)).toBeUndefined();
   });
 });

@@ -34,6 +34,19 @@ import { skyWalkingApiRef } from '../../api';
 
 const refKey = (r?: BackendRef) => (r ? `${r.cluster}/${r.namespace}/${r.name}` : '');
 
+/**
+ * The backend the card offers first when the entity's tracing names none:
+ * the one its `skywalking.apache.org/backend` annotation names, else one its
+ * owner owns (another team's backend would be refused by tenancy), else the first.
+ */
+export function preferredBackend<B extends BackendRef & { owner?: string }>(backends: B[], annotation: string | undefined, owner: string | undefined): B | undefined {
+  return (
+    (annotation ? backends.find(b => refKey(b) === annotation) : undefined) ??
+    (owner ? backends.find(b => b.owner === owner) : undefined) ??
+    backends[0]
+  );
+}
+
 /** Tracing toggle for the entity's workloads, with injection status and history. */
 export const TracingCard = () => {
   const { entity } = useEntity();
@@ -48,8 +61,12 @@ export const TracingCard = () => {
 
   useEffect(() => {
     if (status.value?.backend) setBackendKey(refKey(status.value.backend));
-    else if (!backendKey && backends.value?.length) setBackendKey(refKey(backends.value[0]));
-  }, [status.value, backends.value, backendKey]);
+    else if (!backendKey && backends.value?.length) {
+      const owner = entity.relations?.find(r => r.type === 'ownedBy')?.targetRef ?? (typeof entity.spec?.owner === 'string' ? entity.spec.owner : undefined);
+      const ownerRef = owner && !owner.includes(':') ? `group:default/${owner}` : owner;
+      setBackendKey(refKey(preferredBackend(backends.value, entity.metadata.annotations?.['skywalking.apache.org/backend'], ownerRef)));
+    }
+  }, [status.value, backends.value, backendKey, entity]);
 
   // while pods roll, keep the injected/total counts fresh
   const rolling = status.value?.workloads.some(w =>
