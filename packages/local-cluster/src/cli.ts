@@ -15,6 +15,12 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** Stops what a state file records: the real node first, then the control plane, by PID. */
+async function stopRecorded(st: { pids: Record<string, number>; realNodeState?: string }, log: (m: string) => void) {
+  if (st.realNodeState) await teardownRealNode(st.realNodeState, log);
+  await stopPids(st.pids);
+}
+
 function alive(pid: number) {
   try {
     process.kill(pid, 0);
@@ -39,8 +45,7 @@ async function main() {
           log(`already running at ${st.server}`);
           return;
         }
-        if (st.realNodeState) await teardownRealNode(st.realNodeState, log);
-        await stopPids(st.pids);
+        await stopRecorded(st, log);
       }
       fs.rmSync(stateDir, { recursive: true, force: true });
       fs.mkdirSync(stateDir, { recursive: true });
@@ -89,8 +94,7 @@ async function main() {
       return;
     }
     const st = JSON.parse(fs.readFileSync(statePath, 'utf8'));
-    if (st.realNodeState) await teardownRealNode(st.realNodeState, log);
-    await stopPids(st.pids);
+    await stopRecorded(st, log);
     fs.rmSync(stateDir, { recursive: true, force: true });
     log('stopped');
   } else if (cmd === 'teardown-real-node') {

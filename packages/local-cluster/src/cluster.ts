@@ -91,7 +91,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-
 function httpsGet(url: string, tls: { ca: string; cert: string; key: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ...tls, agent: false, timeout: 3000 }, res => {

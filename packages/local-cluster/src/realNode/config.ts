@@ -11,6 +11,8 @@ import YAML from 'yaml';
 export const REAL_NODE_LABEL = 'skywalking-backstage.io/node';
 export const REAL_NODE_LABEL_VALUE = 'real';
 export const REAL_NODE_TAINT = 'skywalking-backstage.io/real-node';
+/** What a pod that may run on the real node tolerates. */
+export const REAL_NODE_TOLERATION = { key: REAL_NODE_TAINT, operator: 'Exists', effect: 'NoSchedule' };
 /** The pause image containerd uses for pod sandboxes (kubelet 1.36's default name). */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10.1';
 export const COREDNS_IMAGE = 'skywalking-backstage/coredns:1.15.0';
@@ -24,9 +26,7 @@ export const MAX_SLOTS = 8;
  */
 export const realNodeNamespaceAnnotations: Record<string, string> = {
   'scheduler.alpha.kubernetes.io/node-selector': `${REAL_NODE_LABEL}=${REAL_NODE_LABEL_VALUE}`,
-  'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([
-    { key: REAL_NODE_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-  ]),
+  'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([REAL_NODE_TOLERATION]),
 };
 
 export interface RealNodeAddresses {
@@ -324,7 +324,7 @@ export function coreDnsManifests(serviceCidr: string): Record<string, unknown>[]
             serviceAccountName: 'coredns',
             priorityClassName: 'system-cluster-critical',
             nodeSelector: { [REAL_NODE_LABEL]: REAL_NODE_LABEL_VALUE },
-            tolerations: [{ key: REAL_NODE_TAINT, operator: 'Exists', effect: 'NoSchedule' }],
+            tolerations: [REAL_NODE_TOLERATION],
             dnsPolicy: 'Default',
             containers: [
               {

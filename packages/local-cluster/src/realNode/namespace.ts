@@ -38,6 +38,12 @@ export function inNode(holderPid: number, args: string[], ns: ('m' | 'n')[] = ['
   return ['/usr/bin/nsenter', `--target=${holderPid}`, ...ns.map(n => (n === 'm' ? '--mount' : '--net')), '--', ...args];
 }
 
+/** Runs a command inside the node's namespaces and returns its output. */
+export function shInNode(holderPid: number, args: string[], ns: ('m' | 'n')[] = ['m', 'n']): string {
+  const [cmd, ...rest] = inNode(holderPid, args, ns);
+  return sh(cmd, rest);
+}
+
 export function nsInode(pid: number, kind: 'mnt' | 'net'): string | undefined {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
@@ -120,7 +126,7 @@ export async function createNodeNamespace(dataDir: string, serviceCidr: string, 
       }
     }
 
-    const n = (args: string[]) => sh(inNode(holderPid, args, ['n'])[0], inNode(holderPid, args, ['n']).slice(1));
+    const n = (args: string[]) => shInNode(holderPid, args, ['n']);
     n(['ip', 'link', 'set', 'lo', 'up']);
     n(['ip', 'addr', 'add', `${a.nodeIp}/${a.prefix}`, 'dev', a.nodeIf]);
     n(['ip', 'link', 'set', a.nodeIf, 'up']);
@@ -145,8 +151,7 @@ export async function createNodeNamespace(dataDir: string, serviceCidr: string, 
       'mkdir -p /run/containerd /run/netns /var/lib/kubelet /var/lib/cni /var/log/pods /var/log/containers',
       ...binds,
     ].join('\n');
-    const m = inNode(holderPid, ['/bin/sh', '-c', script], ['m']);
-    sh(m[0], m.slice(1));
+    shInNode(holderPid, ['/bin/sh', '-c', script], ['m']);
 
     ns.cgroupRoot = `/swb-real-node-${a.slot}`;
     for (const h of cgroupHierarchies()) {

@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,7 +16,7 @@ import {
   kubeletConfig,
   registryHostsToml,
 } from './config';
-import { NodeNamespace, createNodeNamespace, destroyNodeNamespace, inNode, nsInode, sh } from './namespace';
+import { NodeNamespace, createNodeNamespace, destroyNodeNamespace, inNode, nsInode, shInNode } from './namespace';
 
 /**
  * One real node beside the KWOK nodes: containerd + runc + CNI from Debian,
@@ -200,10 +199,7 @@ export async function prepareRealNode(opts: {
       log(`started ${name} on the real node (pid ${p.pid})`);
       return p;
     };
-    const ctr = (args: string[]) => {
-      const c = inNode(ns.holderPid, ['/usr/bin/ctr', '--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args]);
-      return sh(c[0], c.slice(1));
-    };
+    const ctr = (args: string[]) => shInNode(ns.holderPid, ['/usr/bin/ctr', '--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args]);
     const until = async (what: string, check: () => boolean | Promise<boolean>, ms: number) => {
       const end = Date.now() + ms;
       let last: unknown;
@@ -242,7 +238,8 @@ export async function prepareRealNode(opts: {
       const t0 = Date.now();
       const out = ctr(['images', 'import', '--no-unpack=false', tar]);
       const got = [...out.matchAll(/unpacking (\S+) \(/g)].map(m => m[1]);
-      imported[tar] = [key, ...(got.length ? got : [crypto.randomUUID()])].join(' ');
+      // names not read from ctr's output: none recorded, so the next start imports again
+      imported[tar] = [key, ...got].join(' ');
       log(`imported ${path.basename(tar)} (${got.join(', ') || 'no name'}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     fs.writeFileSync(marker, JSON.stringify(imported, null, 2));
