@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -16,22 +15,8 @@ import { loadK8s } from './k8s';
 import { REAL_NODE_LABEL, realNodeNamespaceAnnotations } from './realNode/config';
 import { diffHostState, hostState, HostState } from './realNode/hostState';
 import { nsInode } from './realNode/namespace';
-import { describeOnRealNode, eventually } from './testing';
+import { apiServerRequest, describeOnRealNode, eventually } from './testing';
 
-/** POST through the API server (its pod proxy) with the admin credentials; resolves with the status. */
-async function podProxyPost(kc: KubeConfig, apiPath: string): Promise<number> {
-  const opts: https.RequestOptions = { method: 'POST' };
-  await kc.applyToHTTPSOptions(opts);
-  const url = new URL(apiPath, kc.getCurrentCluster()!.server);
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { ...opts, method: 'POST' }, res => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(200) : reject(new Error(`POST ${apiPath}: ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 jest.setTimeout(300_000);
 
@@ -228,7 +213,10 @@ describeOnRealNode('the real node', () => {
   it('turns a pod NotReady with an Unhealthy Event when its readiness breaks, and Ready again when fixed', async () => {
     const pod = (await shopPods()).find(p => p.metadata!.labels!.app === 'payments')!;
     const name = pod.metadata!.name!;
-    const admin = (state: string) => podProxyPost(kc, `/api/v1/namespaces/${ns}/pods/${name}:8080/proxy/admin/ready?state=${state}`);
+    const admin = async (state: string) => {
+      const r = await apiServerRequest(kc, 'POST', `/api/v1/namespaces/${ns}/pods/${name}:8080/proxy/admin/ready?state=${state}`);
+      expect(r.status).toBe(200);
+    };
     await admin('fail');
     await eventually('payments NotReady', async () => !isReady(await core().readNamespacedPod({ name, namespace: ns })), 30_000);
     const events = await eventually('an Unhealthy event', async () => {

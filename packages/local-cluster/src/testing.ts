@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { loadK8s } from './k8s';
@@ -93,4 +95,24 @@ export function describeOnRealNode(name: string, fn: () => void) {
   }
   // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
   describe(name, fn);
+}
+
+/**
+ * A request through the API server (e.g. its service or pod proxy) with the
+ * kubeconfig's credentials; resolves with the status and body whatever the status.
+ */
+export async function apiServerRequest(kc: KubeConfig, method: string, apiPath: string, body?: string): Promise<{ status: number; body: string }> {
+  const opts: https.RequestOptions = { method };
+  await kc.applyToHTTPSOptions(opts);
+  const url = new URL(apiPath, kc.getCurrentCluster()!.server);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ...opts, method, headers: body ? { 'content-type': 'application/json' } : {}, timeout: 15_000 }, res => {
+      let b = '';
+      res.on('data', c => (b += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath}: timeout`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

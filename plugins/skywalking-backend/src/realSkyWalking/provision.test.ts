@@ -6,11 +6,10 @@
  * PostgreSQL is the tests' Debian server, reached from the pods through the
  * real node's relay; nothing here is a double.
  */
-import https from 'node:https';
 import knexFactory, { Knex } from 'knex';
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   LocalCluster,
+  apiServerRequest,
   describeOnRealNode,
   eventually,
   realNodeNamespaceAnnotations,
@@ -24,22 +23,6 @@ const VERSION = '10.1.0';
 /** receivers the demo does not use: OAP compiles their rules at start (minutes on 2 cores) */
 const RECEIVERS_OFF = ['SW_OTEL_RECEIVER', 'SW_RECEIVER_TELEGRAF', 'SW_RECEIVER_AWS_FIREHOSE', 'SW_ENVOY_METRIC', 'SW_RECEIVER_CLR', 'SW_RECEIVER_BROWSER', 'SW_PROMQL', 'SW_LOGQL'];
 
-/** A request through the API server (service or pod proxy) with the admin credentials. */
-async function viaApiServer(kc: KubeConfig, method: string, apiPath: string, body?: string): Promise<{ status: number; body: string }> {
-  const opts: https.RequestOptions = { method };
-  await kc.applyToHTTPSOptions(opts);
-  const url = new URL(apiPath, kc.getCurrentCluster()!.server);
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { ...opts, method, headers: body ? { 'content-type': 'application/json' } : {}, timeout: 15_000 }, res => {
-      let b = '';
-      res.on('data', c => (b += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describeOnRealNode('a backend the portal provisions runs real OAP on the real node with PostgreSQL', () => {
   let cluster: LocalCluster;
@@ -142,7 +125,7 @@ describeOnRealNode('a backend the portal provisions runs real OAP on the real no
   });
 
   it('answers GraphQL through the API server\'s service proxy', async () => {
-    const r = await viaApiServer(op.admin, 'POST', `/api/v1/namespaces/${op.ns}/services/${name}-oap:12800/proxy/graphql`, JSON.stringify({ query: '{ version }' }));
+    const r = await apiServerRequest(op.admin, 'POST', `/api/v1/namespaces/${op.ns}/services/${name}-oap:12800/proxy/graphql`, JSON.stringify({ query: '{ version }' }));
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).data.version).toMatch(/^10\.1\.0/);
   });
@@ -152,7 +135,7 @@ describeOnRealNode('a backend the portal provisions runs real OAP on the real no
     const pods = (await admin.makeApiClient(op.k8s.CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: 'app=oap' })).items;
     // OAP's own telemetry (SW_TELEMETRY=prometheus, port 1234) reports the cluster size each instance sees
     const clusterSize = async (pod: string) => {
-      const r = await viaApiServer(admin, 'GET', `/api/v1/namespaces/${ns}/pods/${pod}:1234/proxy/metrics`);
+      const r = await apiServerRequest(admin, 'GET', `/api/v1/namespaces/${ns}/pods/${pod}:1234/proxy/metrics`);
       const m = /^cluster_size(?:\{[^}]*\})? ([0-9.]+)/m.exec(r.body);
       return m ? Number(m[1]) : undefined;
     };
