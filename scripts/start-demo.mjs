@@ -10,6 +10,7 @@ import path from 'node:path';
 import { bootstrapCluster, hasKubeContext } from './lib/cluster-bootstrap.mjs';
 import { localClusterRealNode, startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
 import { stopOapDouble } from './lib/oap-double.mjs';
+import { REAL_SKYWALKING_IMAGES, SKYWALKING_STORAGE_MANIFEST, provisionDemoBackend, startRoverStandInFor } from './lib/real-skywalking.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -21,25 +22,36 @@ for (const extra of ['app-config.local.yaml']) {
 }
 
 let startedCluster = false;
+const afterPortalStarts = [];
+const demoStopHooks = [];
 const useLocal = process.env.SWB_LOCAL_CLUSTER === '1' || (process.env.SWB_LOCAL_CLUSTER !== '0' && !hasKubeContext());
 if (useLocal) {
   console.log('[start] no kubeconfig context configured: starting the local control plane');
-  // the demo shop runs for real on the real node where this machine allows one (SWB_REAL_NODE=0: KWOK only)
-  const kubeconfigPath = startLocalCluster(stateDir, { realNode: process.env.SWB_REAL_NODE !== '0' });
+  // the demo shop runs for real on the real node where this machine allows one (SWB_REAL_NODE=0: KWOK only),
+  // and then a real OAP on PostgreSQL serves the topology; otherwise the OAP double does
+  const kubeconfigPath = startLocalCluster(stateDir, { realNode: process.env.SWB_REAL_NODE !== '0', realNodeImages: REAL_SKYWALKING_IMAGES });
   const { realNode, realNodeUnavailable } = localClusterRealNode(stateDir);
   console.log(realNode
     ? `[start] real node ${realNode.nodeName} (${realNode.nodeIp}): the demo shop runs there for real`
     : `[start] no real node${realNodeUnavailable ? `: ${realNodeUnavailable}` : ''}; the demo shop runs as KWOK fake pods`);
   startedCluster = true;
-  const { configPath, server, oapDouble } = await bootstrapCluster({
+  const { configPath, server } = await bootstrapCluster({
     kubeconfigPath,
     clusterName: 'local',
-    demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml')],
-    oapTraffic: path.join(root, 'examples/kubernetes/shop-traffic.json'),
+    demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml'), ...(realNode ? [SKYWALKING_STORAGE_MANIFEST] : [])],
+    oapTraffic: realNode ? undefined : path.join(root, 'examples/kubernetes/shop-traffic.json'),
     outDir: stateDir,
   });
   console.log(`[start] local cluster ${server} (kubeconfig ${kubeconfigPath})`);
-  console.log(`[start] topology traffic from the OAP TEST DOUBLE at ${oapDouble.url} (not OAP; see README to use a real OAP)`);
+  if (realNode) {
+    console.log('[start] topology and traces from a REAL OAP: backend local/skywalking/demo (OAP 10.1.0, PostgreSQL postgresql.databases), created once the portal is up');
+    afterPortalStarts.push(async () => {
+      await provisionDemoBackend('http://localhost:7007', 'local', m => console.log(`[start] ${m}`));
+      demoStopHooks.push(await startRoverStandInFor({ kubeconfigPath, cluster: 'local', log: m => console.log(`[start] ${m}`) }));
+    });
+  } else {
+    console.log('[start] topology traffic from the OAP TEST DOUBLE (no real node, so no real OAP can run; see README)');
+  }
   configs.push(configPath);
 } else {
   console.log('[start] using the configured kubeconfig context / kubernetes config');
@@ -77,6 +89,7 @@ function shutdown(code) {
   } catch {
     // already gone
   }
+  for (const stop of demoStopHooks) stop();
   if (startedCluster) stopOapDouble(stateDir);
   if (startedCluster && process.env.SWB_KEEP_CLUSTER !== '1') {
     try {
@@ -90,3 +103,24 @@ function shutdown(code) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 child.on('exit', code => shutdown(code ?? 0));
+
+if (afterPortalStarts.length) {
+  void (async () => {
+    const end = Date.now() + 15 * 60_000;
+    while (Date.now() < end && !stopping) {
+      try {
+        if ((await fetch('http://localhost:7007/.backstage/health/v1/readiness')).ok) break;
+      } catch {
+        // not up yet
+      }
+      await new Promise(r => setTimeout(r, 2000));
+    }
+    for (const step of afterPortalStarts) {
+      try {
+        await step();
+      } catch (e) {
+        console.error(`[start] ${e.message}`);
+      }
+    }
+  })();
+}

@@ -13,8 +13,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startPostgres, stopPostgres } from './postgres.mjs';
-import { startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
-import { bootstrapCluster } from './lib/cluster-bootstrap.mjs';
+import YAML from 'yaml';
+import { localClusterRealNode, startLocalCluster, stopLocalCluster } from './lib/local-cluster.mjs';
+import { bootstrapCluster, writePortalConfig } from './lib/cluster-bootstrap.mjs';
+import { REAL_SKYWALKING_IMAGES, SKYWALKING_STORAGE_MANIFEST, extraClustersConfig, startRoverStandInFor } from './lib/real-skywalking.mjs';
 import { stopOapDouble } from './lib/oap-double.mjs';
 import {
   judgeSkips,
@@ -149,7 +151,7 @@ try {
       record('e2e (app build)', 0, 1, build.seconds);
     } else {
       const e2eState = path.join(root, '.local-cluster/test');
-      const { configPath } = await bootstrapCluster({
+      const local = await bootstrapCluster({
         kubeconfigPath: env.SWB_TEST_KUBECONFIG,
         clusterName: 'local',
         demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml')],
@@ -157,10 +159,41 @@ try {
         outDir: e2eState,
       });
       cleanups.push(async () => stopOapDouble(e2eState));
+      // a second cluster, `real`, with a real node: real OAP, real agents, real
+      // PostgreSQL for e2e/tests/realSkyWalking.test.ts (the KWOK cluster
+      // `local` keeps the OAP double for the other specs)
+      const parts = [local.config];
+      const realState = path.join(root, '.local-cluster/e2e-real');
+      const realKubeconfig = startLocalCluster(realState, { realNode: true, realNodeImages: REAL_SKYWALKING_IMAGES });
+      cleanups.push(() => stopLocalCluster(realState));
+      const { realNode, realNodeUnavailable } = localClusterRealNode(realState);
+      const e2eEnv = { ...env, PLAYWRIGHT_BASE_URL: 'http://localhost:7007', SWB_TEST_KUBECONFIG: env.SWB_TEST_KUBECONFIG };
+      const extraConfigs = [];
+      if (realNode) {
+        const real = await bootstrapCluster({
+          kubeconfigPath: realKubeconfig,
+          clusterName: 'real',
+          demoManifests: [path.join(root, 'examples/kubernetes/shop.yaml'), SKYWALKING_STORAGE_MANIFEST],
+          outDir: realState,
+        });
+        parts.push(real.config);
+        const base = YAML.parse(fs.readFileSync(path.join(root, 'app-config.yaml'), 'utf8'));
+        const extra = path.join(realState, 'app-config.e2e-real.yaml');
+        fs.writeFileSync(extra, YAML.stringify(extraClustersConfig(base, { guestClusters: ['real'], catalogFiles: [path.join(root, 'e2e/catalog/real-shop.yaml')] })));
+        extraConfigs.push('--config', extra);
+        e2eEnv.SWB_E2E_REAL_KUBECONFIG = realKubeconfig;
+        // follows the OAP the spec provisions (real/skywalking/demo) once it has a ready pod
+        const stopStandIn = await startRoverStandInFor({ kubeconfigPath: realKubeconfig, cluster: 'real', log: m => console.log(`[test] ${m}`) });
+        cleanups.push(async () => stopStandIn());
+      } else {
+        // the real spec then skips, naming this; under CI a skip not on scripts/allowed-skips.json fails the run
+        e2eEnv.SWB_E2E_REAL_UNAVAILABLE = realNodeUnavailable ?? 'the real node did not start';
+      }
+      const configPath = writePortalConfig(e2eState, parts);
       const sqliteDir = fs.mkdtempSync(path.join(root, '.local-cluster/e2e-sqlite-'));
       const portal = spawn(
         'npx',
-        ['backstage-cli', 'package', 'start', '--config', path.join(root, 'app-config.yaml'), '--config', configPath, '--config', path.join(root, 'e2e/app-config.e2e.yaml')],
+        ['backstage-cli', 'package', 'start', '--config', path.join(root, 'app-config.yaml'), '--config', configPath, ...extraConfigs, '--config', path.join(root, 'e2e/app-config.e2e.yaml')],
         {
           cwd: path.join(root, 'packages/backend'),
           stdio: ['ignore', fs.openSync(path.join(artifacts, 'portal.log'), 'w'), fs.openSync(path.join(artifacts, 'portal.log'), 'a')],
@@ -175,9 +208,7 @@ try {
       await waitForHttp('http://localhost:7007/.backstage/health/v1/readiness', 180_000);
       const out = path.join(artifacts, 'e2e', 'results.json');
       fs.rmSync(out, { force: true });
-      const r = await run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], {
-        env: { ...env, PLAYWRIGHT_BASE_URL: 'http://localhost:7007', SWB_TEST_KUBECONFIG: env.SWB_TEST_KUBECONFIG },
-      });
+      const r = await run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { env: e2eEnv });
       if (fs.existsSync(out)) {
         const report = JSON.parse(fs.readFileSync(out, 'utf8'));
         recordSummary('e2e (playwright, chromium)', summarizePlaywright(report, { exitCode: r.code }), r.seconds);

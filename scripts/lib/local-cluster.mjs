@@ -13,10 +13,12 @@ export function localClusterKubeconfig(stateDir) {
 
 /**
  * Starts the local cluster unless one from this state dir is still running.
- * `realNode`: one real node beside the KWOK nodes (where it can start).
+ * `realNode`: one real node beside the KWOK nodes (where it can start), with
+ * `realNodeImages` (tools/images ids) imported into it.
  */
-export function startLocalCluster(stateDir, { realNode = false } = {}) {
-  execFileSync(process.execPath, [cli, 'start', '--detach', '--state-dir', stateDir, ...(realNode ? ['--real-node'] : [])], {
+export function startLocalCluster(stateDir, { realNode = false, realNodeImages } = {}) {
+  const nodeArgs = realNode ? ['--real-node', ...(realNodeImages ? ['--real-node-images', realNodeImages.join(',')] : [])] : [];
+  execFileSync(process.execPath, [cli, 'start', '--detach', '--state-dir', stateDir, ...nodeArgs], {
     stdio: 'inherit',
     cwd: root,
   });

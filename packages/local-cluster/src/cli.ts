@@ -8,6 +8,7 @@ import { teardownRealNode } from './realNode/node';
  * local-cluster start --detach --state-dir D   start, write D/state.json and D/kubeconfig, exit
  * local-cluster stop --state-dir D             stop exactly the PIDs in D/state.json
  *   --real-node                                with start: one real node beside the KWOK nodes
+ *   --real-node-images a,b,c                   with --real-node: the tools/images ids to import (default: pause, CoreDNS, the demo shop)
  * local-cluster teardown-real-node FILE        stop a real node from its state file (the watchdog's)
  */
 function arg(name: string): string | undefined {
@@ -52,7 +53,9 @@ async function main() {
     }
     const t0 = Date.now();
     const realNode = process.argv.includes('--real-node') || process.env.SWB_REAL_NODE === '1';
-    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log, stopWithProcess: !detach, realNode });
+    const images = arg('--real-node-images');
+    const realNodeImages = images ? images.split(',').map(i => i.trim()).filter(Boolean) : undefined;
+    const c = await startLocalCluster({ dataDir: stateDir ? path.join(stateDir, 'data') : undefined, log, stopWithProcess: !detach, realNode, realNodeImages });
     log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${c.server}`);
     if (stateDir) {
       fs.copyFileSync(c.kubeconfigPath, path.join(stateDir, 'kubeconfig'));
@@ -100,7 +103,7 @@ async function main() {
   } else if (cmd === 'teardown-real-node') {
     await teardownRealNode(path.resolve(process.argv[3]), log);
   } else {
-    process.stderr.write('usage: local-cluster start [--real-node] [--detach --state-dir DIR] | stop --state-dir DIR | teardown-real-node FILE\n');
+    process.stderr.write('usage: local-cluster start [--real-node [--real-node-images a,b]] [--detach --state-dir DIR] | stop --state-dir DIR | teardown-real-node FILE\n');
     process.exit(2);
   }
 }
