@@ -5,6 +5,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 
+# Debian packages, installed as root. Without root, `need` says what happens:
+# required: the packages are announced, the message goes to stderr and the
+# install ends (exit 1); optional: only the message, and the install goes on.
+#   apt_install required|optional "<label>" "<message without root>" "<apt flags>" <package>...
+apt_install() {
+  local need=$1 label=$2 without_root=$3 flags=$4
+  shift 4
+  [ $# -gt 0 ] || return 0
+  if [ "$(id -u)" != 0 ]; then
+    [ "$need" = required ] && echo "[install] $label: $*"
+    echo "$without_root" >&2
+    [ "$need" = required ] && exit 1
+    return 0
+  fi
+  echo "[install] $label: $*"
+  apt-get update -qq
+  # shellcheck disable=SC2086 # $flags: zero or more apt options
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $flags "$@" >/dev/null
+}
+
 if [ "${1:-}" = "--system-packages" ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -16,15 +36,8 @@ if [ "${1:-}" = "--system-packages" ]; then
   command -v keytool >/dev/null || missing+=(default-jre-headless)
   # javac and jar: the demo shop's test compiles examples/shop (as its image build does)
   command -v javac >/dev/null && command -v jar >/dev/null || missing+=(default-jdk-headless)
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "[install] Debian packages: ${missing[*]}"
-    if [ "$(id -u)" != 0 ]; then
-      echo "[install] need root to install ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" >&2
-      exit 1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  apt_install required "Debian packages" \
+    "[install] need root to install ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" "" "${missing[@]}"
 fi
 
 # The local cluster's real node (containerd, runc, CNI plugins, iptables for
@@ -37,15 +50,8 @@ for pair in /usr/bin/containerd:containerd /usr/sbin/runc:runc /usr/lib/cni/brid
             /usr/bin/mmdebstrap:mmdebstrap /usr/bin/umoci:umoci /usr/bin/skopeo:skopeo /usr/bin/javac:default-jdk-headless; do
   [ -e "${pair%%:*}" ] || command -v "$(basename "${pair%%:*}")" >/dev/null || node_missing+=("${pair##*:}")
 done
-if [ ${#node_missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "[install] Debian packages for the real node and the image factory: ${node_missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null
-  else
-    echo "[install] not root: the local cluster will run without a real node (missing ${node_missing[*]})" >&2
-  fi
-fi
+apt_install optional "Debian packages for the real node and the image factory" \
+  "[install] not root: the local cluster will run without a real node (missing ${node_missing[*]})" --no-install-recommends "${node_missing[@]}"
 
 # npm dependencies from the committed lockfile; skipped when unchanged
 stamp=node_modules/.swb-lock-hash
