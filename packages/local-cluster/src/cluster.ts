@@ -9,6 +9,7 @@ import { ensureBinaries, kwokFaultStagesFile, kwokStagesFile, localClusterCli } 
 import { createCertificateAuthority, rsaKeyPair } from './pki';
 import { kubeconfigYaml } from './kubeconfig';
 import { prepareRealNode, PreparedRealNode } from './realNode/node';
+import { shInNode } from './realNode/namespace';
 import { realNodeUnavailableReason } from './realNode/preflight';
 import { buildImages, DEFAULT_REAL_NODE_IMAGES } from './realNode/images';
 import { serverSideApply, waitForRealNode } from './realNode/ready';
@@ -43,6 +44,8 @@ export interface LocalCluster {
     stateFile: string;
     /** a server on this machine's loopback, reachable from the node's pods at the returned address */
     exposeHostPort(port: number): Promise<{ host: string; port: number }>;
+    /** runs a command in the node's mount and network namespaces (e.g. its containerd's `ctr`) and returns its output */
+    shInNode(args: string[]): string;
   };
   /** why a real node was asked for and could not start (the cluster runs with KWOK nodes only) */
   realNodeUnavailable?: string;
@@ -75,6 +78,8 @@ export interface StartOptions {
   realNode?: boolean;
   /** image ids of tools/images to import into the real node (default: pause, CoreDNS, the demo shop) */
   realNodeImages?: string[];
+  /** more kube-apiserver flags, after the cluster's own (e.g. --admission-control-config-file for webhook client certificates) */
+  apiServerArgs?: string[];
 }
 
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -346,6 +351,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
       '--allow-privileged=true',
       `--cert-dir=${f('apiserver-certs')}`,
       '--v=1',
+      ...(opts.apiServerArgs ?? []),
     ]);
     await waitFor('kube-apiserver /readyz', readiness['kube-apiserver'], 90_000, procs);
 
@@ -417,6 +423,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
     let realNodeInfo: LocalCluster['realNode'];
     if (realNode) {
       const t0 = Date.now();
+      const holderPid = realNode.ns.holderPid;
       const images = buildImages(opts.realNodeImages ?? DEFAULT_REAL_NODE_IMAGES, log);
       await realNode.start({
         binDir: bin,
@@ -425,7 +432,7 @@ export async function startLocalCluster(opts: StartOptions = {}): Promise<LocalC
         apply: objects => serverSideApply(kc, objects),
         waitReady: nodeName => waitForRealNode(kc, nodeName, () => procs.find(p => p.exitCode !== null || p.signalCode !== null)?.spawnfile),
       });
-      realNodeInfo = { ...realNode.ns.addresses, stateFile: realNode.stateFile, exposeHostPort: realNode.exposeHostPort };
+      realNodeInfo = { ...realNode.ns.addresses, stateFile: realNode.stateFile, exposeHostPort: realNode.exposeHostPort, shInNode: args => shInNode(holderPid, args) };
       log(`real node ${realNode.ns.addresses.nodeName} Ready with cluster DNS in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     log(`local cluster ready at ${server}`);
