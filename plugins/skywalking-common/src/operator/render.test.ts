@@ -39,16 +39,38 @@ describe('renderOAPServer', () => {
 
   it('renders RBAC for the cluster coordinator, a Deployment and a Service with SWCK names', () => {
     expect(objs.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap', 'Deployment/demo-oap', 'Service/demo-oap', 'PodDisruptionBudget/demo-oap',
+      'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap',
+      'ClusterRole/skywalking-oap-sw-demo', 'ClusterRoleBinding/skywalking-oap-sw-demo',
+      'Deployment/demo-oap', 'Service/demo-oap', 'PodDisruptionBudget/demo-oap',
     ]);
     expect(byKind(objs, 'Role')[0].rules[0]).toMatchObject({ resources: expect.arrayContaining(['pods']), verbs: ['get', 'list', 'watch'] });
   });
 
-  it('owns every object through a controller ownerReference to the CR', () => {
-    for (const o of objs) {
+  it('owns every namespaced object through a controller ownerReference to the CR', () => {
+    for (const o of objs.filter(x => !x.kind.startsWith('Cluster'))) {
       expect(o.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'OAPServer', name: 'demo', uid: 'uid-1', controller: true })]);
       expect(o.metadata.namespace).toBe('sw');
     }
+  });
+
+  it('grants its ServiceAccount cluster-wide read of pods, Services and Endpoints (OAP resolves peer IPs in any namespace), cluster-scoped and labelled, not owned', () => {
+    const [role] = byKind(objs, 'ClusterRole');
+    const [binding] = byKind(objs, 'ClusterRoleBinding');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }]);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'skywalking-oap-sw-demo' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'demo-oap', namespace: 'sw' }]);
+    for (const o of [role, binding]) {
+      expect(o.metadata.namespace).toBeUndefined();
+      // a namespaced owner of a cluster-scoped object is ignored by the garbage collector: deleted with the backend by its labels
+      expect(o.metadata.ownerReferences).toBeUndefined();
+      expect(o.metadata.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'skywalking-backstage',
+        'skywalking-backstage.io/backend-namespace': 'sw',
+        'skywalking-backstage.io/backend-name': 'demo',
+      });
+    }
+    // the namespace is in the name: two backends of one name in two namespaces do not share it
+    expect(renderOAPServer({ ...oap, metadata: { ...oap.metadata, namespace: 'other' } }).find(o => o.kind === 'ClusterRole')!.metadata.name).toBe('skywalking-oap-other-demo');
   });
 
   it('clusters OAP on Kubernetes with its namespace and label selector, and keeps user config', () => {
@@ -104,6 +126,7 @@ describe('renderOAPServer with role split', () => {
   it('renders a Receiver and an Aggregator Deployment sharing the replicas by the ratio, with SW_CORE_ROLE', () => {
     expect(objs.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/demo-oap', 'Role/demo-oap', 'RoleBinding/demo-oap',
+      'ClusterRole/skywalking-oap-sw-demo', 'ClusterRoleBinding/skywalking-oap-sw-demo',
       'Deployment/demo-oap-receiver', 'Deployment/demo-oap-aggregator',
       'Service/demo-oap', 'Service/demo-oap-query',
       // 3 = 2 Receivers + 1 Aggregator: a disruption budget for the Receivers only

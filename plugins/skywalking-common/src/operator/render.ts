@@ -173,6 +173,58 @@ function oapProbes(version: string | undefined, tcp: Record<string, unknown>) {
   };
 }
 
+/** labels naming the OAPServer on its cluster-scoped RBAC (no namespaced owner can own it; found and deleted by them) */
+export const OAP_BACKEND_NAMESPACE_LABEL = 'skywalking-backstage.io/backend-namespace';
+export const OAP_BACKEND_NAME_LABEL = 'skywalking-backstage.io/backend-name';
+
+/** Name of an OAPServer's ClusterRole and ClusterRoleBinding: cluster-scoped, so it carries the namespace. */
+export function oapClusterRbacName(namespace: string, name: string): string {
+  return `skywalking-oap-${namespace}-${name}`;
+}
+
+/**
+ * Cluster-wide read of pods, Services and Endpoints for an OAPServer's
+ * ServiceAccount: the part of SWCK's OAPServer ClusterRole (swck:oapserver)
+ * OAP uses beyond its namespace.
+ * OAP 10.1.0 needs it beyond its namespace: the access-log receiver
+ * resolves a peer IP to a pod and Service in any namespace
+ * (library-kubernetes-support KubernetesPods/KubernetesServices list
+ * `inAnyNamespace`, via K8sInfoRegistry). Cluster-scoped: no namespace and
+ * no owner reference (the garbage collector ignores a namespaced owner of a
+ * cluster-scoped object); labelled with the OAPServer and deleted with the
+ * backend. One per OAPServer, not SWCK's single shared binding, whose
+ * subject the last OAPServer would overwrite.
+ */
+export function renderOAPClusterRbac(cr: CustomObject, labels: Record<string, string>): KubeObject[] {
+  const { name, namespace } = cr.metadata;
+  const clusterName = oapClusterRbacName(namespace, name);
+  const metadata = {
+    name: clusterName,
+    labels: {
+      ...labels,
+      'app.kubernetes.io/managed-by': MANAGED_BY,
+      'app.kubernetes.io/instance': name,
+      [OAP_BACKEND_NAMESPACE_LABEL]: namespace,
+      [OAP_BACKEND_NAME_LABEL]: name,
+    },
+  };
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata,
+      rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+      subjects: [{ kind: 'ServiceAccount', name: `${name}-oap`, namespace }],
+    },
+  ];
+}
+
 /**
  * OAPServer: ServiceAccount and RBAC for the Kubernetes cluster coordinator,
  * the OAP Deployment(s) (one Mixed, or Receivers and Aggregators when the
@@ -230,6 +282,7 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-oap` },
       subjects: [{ kind: 'ServiceAccount', name: `${name}-oap`, namespace: ns }],
     },
+    ...renderOAPClusterRbac(cr, labels),
   ];
   const scaling: KubeObject[] = [];
   const spread = topologySpreadOf(cr);
