@@ -59,7 +59,7 @@ async function scenarioFromCluster(kc, k8s, namespaces, calls) {
 
 /**
  * Starts the double detached (stopped by PID with stopOapDouble) and returns
- * its URL. `trafficFile`: JSON `{ namespaces: [...], calls: [{from, to}] }`.
+ * its URL. `trafficFile`: JSON `{ namespaces: [...], calls: [{from, to}], general?: {services, calls} }`.
  */
 export async function startOapDouble({ kubeconfigPath, trafficFile, outDir }) {
   stopOapDouble(outDir);
@@ -68,6 +68,8 @@ export async function startOapDouble({ kubeconfigPath, trafficFile, outDir }) {
   kc.loadFromFile(kubeconfigPath);
   const traffic = JSON.parse(fs.readFileSync(trafficFile, 'utf8'));
   const scenario = await scenarioFromCluster(kc, k8s, traffic.namespaces, traffic.calls);
+  // the agents' GENERAL layer, as listed in the file (no pods to read for it)
+  if (traffic.general) scenario.general = traffic.general;
   fs.mkdirSync(outDir, { recursive: true });
   const scenarioPath = path.join(outDir, 'oap-double-scenario.json');
   fs.writeFileSync(scenarioPath, JSON.stringify(scenario, null, 2));

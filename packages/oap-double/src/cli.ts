@@ -12,8 +12,9 @@ const USAGE = `oap-double: a TEST DOUBLE of SkyWalking OAP's GraphQL API (not OA
 
   --port      loopback port (default 12800; 0 picks a free one)
   --seed      traffic generator seed (default 1)
-  --scenario  JSON {services:[{name,namespace,pods:[{name,ip}]}], calls:[{from,to}]}
-              (default: Istio Bookinfo)`;
+  --scenario  JSON {services:[{name,namespace,pods:[{name,ip}]}], calls:[{from,to}],
+              general?:{services:[agent names], calls:[{from,to}]}} (K8S_SERVICE,
+              and the agents' GENERAL layer; default: Istio Bookinfo, no agents)`;
 
 export function parseArgs(argv: string[]): {
   port: number;

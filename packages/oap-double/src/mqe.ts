@@ -9,7 +9,40 @@ import type { MetricKind, OapDoubleTrafficSource } from './traffic';
  * `type: UNKNOWN` with an `error`.
  */
 
-type Scope = 'service' | 'instance' | 'serviceRelation' | 'instanceRelation';
+type Scope =
+  | 'service'
+  | 'instance'
+  | 'serviceRelation'
+  | 'instanceRelation'
+  | 'generalService'
+  | 'generalRelation';
+
+/**
+ * GENERAL-layer metrics (OAP 10.1.0 oal/core.oal) the double has values for:
+ * service and service relation metrics of the agents.
+ */
+const GENERAL_METRICS: Record<string, { scope: Scope; kind: MetricKind }> = {
+  service_cpm: { scope: 'generalService', kind: 'cpm' },
+  service_resp_time: { scope: 'generalService', kind: 'latency' },
+  service_percentile: { scope: 'generalService', kind: 'percentile' },
+  service_sla: { scope: 'generalService', kind: 'successRate' },
+};
+for (const side of ['server', 'client']) {
+  const r = `service_relation_${side}`;
+  GENERAL_METRICS[`${r}_cpm`] = { scope: 'generalRelation', kind: 'cpm' };
+  GENERAL_METRICS[`${r}_resp_time`] = {
+    scope: 'generalRelation',
+    kind: 'latency',
+  };
+  GENERAL_METRICS[`${r}_percentile`] = {
+    scope: 'generalRelation',
+    kind: 'percentile',
+  };
+  GENERAL_METRICS[`${r}_call_sla`] = {
+    scope: 'generalRelation',
+    kind: 'successRate',
+  };
+}
 
 const SUFFIXES: Array<[string, MetricKind]> = [
   ['_http_call_successful_rate', 'successRate'],
@@ -22,7 +55,7 @@ const SUFFIXES: Array<[string, MetricKind]> = [
   ['_write_package_size', 'bytesOut'],
 ];
 
-/** Metric names (from OAP's ebpf.oal) the double has values for. */
+/** Metric names (OAP's ebpf.oal and, for GENERAL, core.oal) the double has values for. */
 export function doubleMetricNames(): string[] {
   const out: string[] = [];
   const add = (prefix: string, kinds: string[]) =>
@@ -55,7 +88,7 @@ export function doubleMetricNames(): string[] {
       '_write_package_size',
     ]);
   }
-  return out;
+  return [...out, ...Object.keys(GENERAL_METRICS)];
 }
 
 const KNOWN = new Set(doubleMetricNames());
@@ -92,8 +125,11 @@ export function evaluateExpression(
     );
   const [, metric, labelText] = m;
   if (!KNOWN.has(metric)) return unknown(`Metric: [${metric}] dose not exist.`);
-  const kind = SUFFIXES.find(([suffix]) => metric.endsWith(suffix))![1];
-  const scope = scopeOf(metric);
+  const general = GENERAL_METRICS[metric];
+  const kind = general
+    ? general.kind
+    : SUFFIXES.find(([suffix]) => metric.endsWith(suffix))![1];
+  const scope = general ? general.scope : scopeOf(metric);
 
   let key: string | undefined;
   const svc = entity.serviceName
@@ -102,7 +138,28 @@ export function evaluateExpression(
   const dst = entity.destServiceName
     ? source.serviceByName(entity.destServiceName)
     : undefined;
+  const agent = (name: unknown) =>
+    source.general.services.find(s => s.name === name);
   switch (scope) {
+    case 'generalService': {
+      const a = agent(entity.serviceName);
+      key = a?.isReal ? `general:${a.id}` : undefined;
+      break;
+    }
+    case 'generalRelation': {
+      const a = agent(entity.serviceName);
+      const b = agent(entity.destServiceName);
+      const r =
+        a && b
+          ? source.general.relations.find(
+              x => x.source === a.id && x.target === b.id,
+            )
+          : undefined;
+      // only the side that saw the call has values (a peer has no server side)
+      const side = metric.includes('_client_') ? 'CLIENT' : 'SERVER';
+      key = r?.detectPoints.includes(side) ? `general:${r.id}` : undefined;
+      break;
+    }
     case 'service':
       key = svc?.id;
       break;

@@ -38,5 +38,6 @@ export const IMPLEMENTED_QUERY_FIELDS = new Set([
   'getGlobalTopology',
   'getServicesTopology',
   'getServiceInstanceTopology',
+  'getServiceHierarchy',
   'execExpression',
 ]);

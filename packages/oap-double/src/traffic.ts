@@ -4,6 +4,8 @@
  * (e.g. read from the Kubernetes API).
  */
 
+import { GeneralLayer, GeneralScenario, buildGeneralLayer } from './general';
+
 export interface OapDoubleScenario {
   services: Array<{
     name: string;
@@ -14,6 +16,8 @@ export interface OapDoubleScenario {
   calls: Array<{ from: string; to: string }>;
   /** Optional cluster name: OAP then names services `cluster::name.namespace`. */
   cluster?: string;
+  /** The GENERAL layer: agents (SW_AGENT_NAME) and their calls; default none. */
+  general?: GeneralScenario;
 }
 
 export interface DoubleService {
@@ -42,6 +46,8 @@ export interface OapDoubleTrafficSource {
   readonly services: DoubleService[];
   readonly relations: DoubleRelation[];
   readonly instanceRelations: DoubleRelation[];
+  /** The agents' layer (empty unless the scenario has `general`). */
+  readonly general: GeneralLayer;
   serviceByName(name: string): DoubleService | undefined;
   instanceByName(
     serviceName: string,
@@ -203,6 +209,7 @@ export function createTrafficSource(
     services,
     relations,
     instanceRelations,
+    general: buildGeneralLayer(scenario.general),
     serviceByName: n => byName.get(n),
     instanceByName: (s, i) => instanceIndex.get(`${s}\u0000${i}`),
     value,

@@ -10,6 +10,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { createTestNamespace, eventually, getSharedTestCluster } from '@internal/local-cluster';
 import { createTrafficSource, RunningOapDouble, startOapDouble } from '@internal/oap-double';
 import type * as K8s from '@kubernetes/client-node';
+import http from 'node:http';
 import net from 'node:net';
 import { loadK8s } from '../clusters/k8s';
 import { TopologyService, TopologyServiceOptions } from './TopologyService';
@@ -41,6 +42,9 @@ function component(name: string, annotations: Record<string, string>): string {
   return ref;
 }
 
+// web's pods report as the agent service topo-web-agent (the env the injector sets)
+const AGENT_ENV: Record<string, Array<{ name: string; value: string }>> = { web: [{ name: 'SW_AGENT_NAME', value: 'topo-web-agent' }] };
+
 const deployment = (name: string, replicas: number) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -50,7 +54,7 @@ const deployment = (name: string, replicas: number) => ({
     selector: { matchLabels: { app: name } },
     template: {
       metadata: { labels: { app: name, 'backstage.io/kubernetes-id': `topo-${name}` } },
-      spec: { containers: [{ name, image: `example/${name}:1` }] },
+      spec: { containers: [{ name, image: `example/${name}:1`, ...(AGENT_ENV[name] ? { env: AGENT_ENV[name] } : {}) }] },
     },
   },
 });
@@ -115,18 +119,49 @@ beforeAll(async () => {
       slices.items.some(s => s.metadata?.labels?.['kubernetes.io/service-name'] === svc && (s.endpoints ?? []).length > 0);
     return ready('web') && ready('cart');
   }, 60_000);
-  // the double serves traffic for exactly these pods: web calls cart
-  oap = await startOapDouble({
-    logger: { info() {}, warn() {} },
-    trafficSource: createTrafficSource({
-      services: [
-        { name: 'web', namespace: ns, pods: pods.get('web')! },
-        { name: 'cart', namespace: ns, pods: pods.get('cart')! },
-      ],
-      calls: [{ from: `web.${ns}`, to: `cart.${ns}` }],
-    }),
-  });
+  // the double serves traffic for exactly these pods: web calls cart, in the
+  // Kubernetes layer and in the agents' layer (cart's agent is named as its Service)
+  oap = await startOapDouble({ logger: { info() {}, warn() {} }, trafficSource: createTrafficSource(scenario(true)) });
 });
+
+function scenario(agents: boolean) {
+  return {
+    services: [
+      { name: 'web', namespace: ns, pods: pods.get('web')! },
+      { name: 'cart', namespace: ns, pods: pods.get('cart')! },
+    ],
+    calls: [{ from: `web.${ns}`, to: `cart.${ns}` }],
+    ...(agents
+      ? {
+          general: {
+            services: ['topo-web-agent', 'cart'],
+            calls: [
+              { from: 'User', to: 'topo-web-agent' },
+              { from: 'topo-web-agent', to: 'cart' },
+            ],
+          },
+        }
+      : {}),
+  };
+}
+
+/** Forwards to the double, but answers HTTP 500 to every GENERAL-layer request. */
+async function generalFailingProxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    if (/"GENERAL"/.test(body)) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('storage is down');
+      return;
+    }
+    const answer = await fetch(`${target}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise(r => server.close(() => r())) };
+}
 
 afterAll(async () => {
   await oap?.stop();
@@ -159,6 +194,54 @@ describe('TopologyService on the local cluster with the OAP double', () => {
     expect(t.backend).toEqual({ cluster: 'local', namespace: ns, name: 'demo' });
     expect(t.oap).toEqual({ url: oap.url, via: 'url' });
     expect(t.unresolved.count).toBe(0);
+  });
+
+  it('draws the agents\' GENERAL-layer calls over the same structure: a call both layers saw is one edge with the metrics of each', async () => {
+    const ref = component('topo-layers', { 'backstage.io/kubernetes-id': 'topo-web', 'skywalking.apache.org/backend': `local/${ns}/demo` });
+    const t = await topologyService().getTopology({ entityRef: ref, ...window() }, credentials);
+    const call = t.edges.find(e => e.kind === 'call' && e.source === `service:${ns}/web` && e.target === `service:${ns}/cart`)!;
+    // web by its pods' SW_AGENT_NAME, cart by OAP's hierarchy (agent cart over cart.<ns>)
+    expect(Object.keys(call.layers ?? {}).sort()).toEqual(['GENERAL', 'K8S_SERVICE']);
+    expect(call.layers!.GENERAL.cpm).toBeGreaterThan(0);
+    expect(call.layers!.K8S_SERVICE.cpm).toBeGreaterThan(0);
+    expect(call.metrics).toEqual(call.layers!.K8S_SERVICE);
+    // calls from outside the agents (OAP's User) come from the GENERAL layer alone
+    const fromUser = t.edges.find(e => e.kind === 'call' && e.source === 'external:User')!;
+    expect(fromUser.target).toBe(`service:${ns}/web`);
+    expect(Object.keys(fromUser.layers ?? {})).toEqual(['GENERAL']);
+    expect(t.nodes.find(n => n.id === `service:${ns}/web`)?.layers?.GENERAL.cpm).toBeGreaterThan(0);
+    expect(t.warnings).toEqual([]);
+    expect(t.unresolved.count).toBe(0);
+  });
+
+  it('names the agents OAP has not seen in a warning and still draws the Kubernetes layer', async () => {
+    const noAgents = await startOapDouble({ logger: { info() {}, warn() {} }, trafficSource: createTrafficSource(scenario(false)) });
+    try {
+      const ref = component('topo-noagents', { 'backstage.io/kubernetes-id': 'topo-web', 'skywalking.apache.org/backend': `local/${ns}/demo` });
+      const t = await topologyService({ oapUrl: () => noAgents.url }).getTopology({ entityRef: ref, ...window() }, credentials);
+      expect(t.warnings).toEqual([
+        `GENERAL layer (agents): OAP lists no service topo-web-agent that the pods of ${ref} report as; their agents have not reported yet`,
+      ]);
+      const call = t.edges.find(e => e.kind === 'call' && e.source === `service:${ns}/web` && e.target === `service:${ns}/cart`)!;
+      expect(Object.keys(call.layers ?? {})).toEqual(['K8S_SERVICE']);
+    } finally {
+      await noAgents.stop();
+    }
+  });
+
+  it('keeps the Kubernetes layer when OAP fails the GENERAL-layer requests, with a warning saying so', async () => {
+    const proxy = await generalFailingProxy(oap.url);
+    try {
+      const ref = component('topo-generaldown', { 'backstage.io/kubernetes-id': 'topo-web', 'skywalking.apache.org/backend': `local/${ns}/demo` });
+      const t = await topologyService({ oapUrl: () => proxy.url }).getTopology({ entityRef: ref, ...window() }, credentials);
+      expect(t.warnings).toEqual([
+        expect.stringMatching(new RegExp(`^GENERAL layer \\(agents\\) not shown: OAP of backend local/${ns}/demo at ${proxy.url} \\(url\\) did not answer: .*HTTP 500.*storage is down`)),
+      ]);
+      expect(t.edges.some(e => e.kind === 'call' && e.layers?.K8S_SERVICE)).toBe(true);
+      expect(t.edges.some(e => e.layers?.GENERAL)).toBe(false);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('answers the same window from its cache and asks OAP again for a new window', async () => {

@@ -1,11 +1,14 @@
 /*
  * GET /topology (issue 6): the entity's Kubernetes structure, read from the
- * API server, merged with the traffic OAP's Kubernetes service layer reports
- * (built from Rover's access logs), focused on the entity and bounded in size.
+ * API server, merged with the traffic of two OAP layers: K8S_SERVICE (built
+ * from Rover's access logs; fatal when OAP cannot answer) and GENERAL (the
+ * agents' service calls; a warning when missing), focused on the entity and
+ * bounded in size.
  *
  *   entity annotations -> workloads -> their namespaces' pods, Services,
- *   EndpointSlices, Ingresses -> OAP traffic of the entity's services ->
- *   namespaces of called peers read too -> merge -> focus -> bound
+ *   EndpointSlices, Ingresses -> OAP traffic of the entity's services and of
+ *   the agents its pods run -> namespaces of called peers read too -> merge
+ *   -> focus -> bound
  *
  * Answers are cached briefly per entity and window, so a tab that re-renders
  * or several viewers do not multiply the load on OAP and the API server.
@@ -17,18 +20,22 @@ import type * as K8s from '@kubernetes/client-node';
 import {
   BackendRef,
   boundTopology,
+  combineTrafficInputs,
   BoundTopologyOptions,
   DEFAULT_TOPOLOGY_BOUND,
   entityBackendRef,
   entityWorkloadSelector,
+  fetchGeneralTraffic,
   fetchKubernetesTraffic,
   focusTopology,
+  GeneralTraffic,
   mergeTopology,
   nodeId,
   OapClient,
   OapError,
   parseK8sServiceName,
   TopologyResponse,
+  trafficInputFromGeneral,
   trafficInputFromOap,
 } from '@skywalking-backstage/plugin-skywalking-common';
 import type { TopologyOperations } from '../service/router';
@@ -128,29 +135,51 @@ export class TopologyService implements TopologyOperations {
     await read([...new Set(workloads.map(w => w.metadata.namespace))]);
 
     // the entity's own Services, as OAP names them (with and without a cluster prefix)
-    const structureOnly = focusTopology(mergeTopology(structuralGraph([...namespaces.values()]), undefined), seeds);
-    const oapNames = structureOnly.nodes
-      .filter(n => n.kind === 'service')
-      .flatMap(n => [`${n.name}.${n.namespace}`, `${cluster}::${n.name}.${n.namespace}`]);
+    const structure = structuralGraph([...namespaces.values()]);
+    const structureOnly = focusTopology(mergeTopology(structure, undefined), seeds);
+    const entityServices = structureOnly.nodes.filter(n => n.kind === 'service');
+    const oapNames = entityServices.flatMap(n => [`${n.name}.${n.namespace}`, `${cluster}::${n.name}.${n.namespace}`]);
+    // the agents' service names its pods report as (GENERAL layer)
+    const focused = new Set(structureOnly.nodes.map(n => n.id));
+    const agentNames = [
+      ...new Set((structure.pods ?? []).filter(p => focused.has(nodeId.pod(p.namespace, p.name))).flatMap(p => p.agentServices ?? [])),
+    ].sort();
 
     const { client, url, via } = this.oapClient(cluster, backend, kc);
+    const oapOf = `OAP of backend ${backend.cluster}/${backend.namespace}/${backend.name} at ${url} (${via})`;
+    const generalPromise = fetchGeneralTraffic(client, { from, to, services: agentNames, shortNames: entityServices.map(n => n.name) }).then(
+      t => ({ traffic: t as GeneralTraffic | undefined, warnings: generalWarnings(ref, t, agentNames, entityServices.map(n => n.name)) }),
+      // not fatal: the Kubernetes layer is still drawn
+      e => ({ traffic: undefined, warnings: [`GENERAL layer (agents) not shown: ${oapOf} did not answer: ${errorMessage(e)}`] }),
+    );
     let traffic;
     try {
       traffic = await fetchKubernetesTraffic(client, { from, to, services: oapNames });
     } catch (e) {
       if (e instanceof OapError) {
-        throw new ServiceUnavailableError(
-          `OAP of backend ${backend.cluster}/${backend.namespace}/${backend.name} at ${url} (${via}) did not answer: ${e.message}`,
-        );
+        throw new ServiceUnavailableError(`${oapOf} did not answer: ${e.message}`);
       }
       throw e;
+    } finally {
+      await generalPromise; // no request left running behind the answer
     }
+    const general = await generalPromise;
 
     // peers called in other namespaces: read those too, so their calls resolve
     const peers = new Set<string>();
-    for (const s of [...traffic.services, ...traffic.relations.flatMap(r => [{ name: r.sourceName }, { name: r.targetName }])]) {
-      const ns = parseK8sServiceName(s.name)?.namespace;
+    const k8sNames = [
+      ...traffic.services.map(s => s.name),
+      ...traffic.relations.flatMap(r => [r.sourceName, r.targetName]),
+      ...(general.traffic?.services.flatMap(s => s.k8sServices) ?? []),
+    ];
+    for (const name of k8sNames) {
+      const ns = parseK8sServiceName(name)?.namespace;
       if (ns && !namespaces.has(ns)) peers.add(ns);
+    }
+    for (const s of general.traffic?.services ?? []) {
+      // an agent's peer by cluster DNS name: svc.ns.svc[.domain][:port]
+      const m = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(?:\.[a-z0-9.-]+)?(?::\d+)?$/.exec(s.isReal ? '' : s.name);
+      if (m && !namespaces.has(m[1])) peers.add(m[1]);
     }
     const extra = [...peers].sort().slice(0, this.options.maxPeerNamespaces ?? 20);
     if (extra.length) {
@@ -162,9 +191,11 @@ export class TopologyService implements TopologyOperations {
       }
     }
 
-    const merged = mergeTopology(structuralGraph([...namespaces.values()]), trafficInputFromOap(traffic));
+    const input = combineTrafficInputs(trafficInputFromOap(traffic), general.traffic && trafficInputFromGeneral(general.traffic));
+    const merged = mergeTopology(structuralGraph([...namespaces.values()]), input);
     const graph = boundTopology(focusTopology(merged, seeds), this.options.bound ?? DEFAULT_TOPOLOGY_BOUND);
-    return { ...graph, entityRef: ref, cluster, backend, oap: { url, via }, warnings: traffic.warnings };
+    const warnings = [...traffic.warnings, ...general.warnings, ...(general.traffic?.warnings ?? [])];
+    return { ...graph, entityRef: ref, cluster, backend, oap: { url, via }, warnings };
   }
 
   private oapClient(cluster: string, backend: BackendRef, kc: K8s.KubeConfig) {
@@ -180,6 +211,18 @@ export class TopologyService implements TopologyOperations {
     const url = serviceProxyUrl(server, backend.namespace, `${backend.name}-oap`, OAP_HTTP_PORT);
     return { client: new OapClient({ baseUrl: url, timeoutMs, fetch: kubeFetch(backendKc) }), url, via: 'service-proxy' as const };
   }
+}
+
+/** What the GENERAL layer lacks, named: which agents OAP has not seen. */
+export function generalWarnings(ref: string, t: GeneralTraffic, agentNames: string[], serviceNames: string[]): string[] {
+  if (!t.services.length) {
+    return [
+      agentNames.length
+        ? `GENERAL layer (agents): OAP lists no service ${agentNames.join(', ')} that the pods of ${ref} report as; their agents have not reported yet`
+        : `GENERAL layer (agents): no pod of ${ref} runs a SkyWalking agent (no SW_AGENT_NAME) and OAP lists no agent service named ${serviceNames.join(', ') || '(no Service)'}; turn tracing on to see the agents' calls`,
+    ];
+  }
+  return t.missing.length ? [`GENERAL layer (agents): OAP lists no service ${t.missing.join(', ')} that pods of ${ref} report as; their agents have not reported yet`] : [];
 }
 
 function normalizeRef(entityRef: string): string {

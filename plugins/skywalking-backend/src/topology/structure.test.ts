@@ -1,4 +1,4 @@
-import { structuralGraph } from './structure';
+import { agentServiceNames, structuralGraph } from './structure';
 import { serviceProxyUrl } from './kubeFetch';
 
 const owner = (kind: string, name: string) => [{ kind, name, uid: `${kind}-${name}`, controller: true }];
@@ -87,5 +87,43 @@ describe('serviceProxyUrl', () => {
     expect(serviceProxyUrl('https://127.0.0.1:6443/', 'sky walking', 'demo-oap', 12800)).toBe(
       'https://127.0.0.1:6443/api/v1/namespaces/sky%20walking/services/demo-oap:12800/proxy',
     );
+  });
+});
+
+describe('agentServiceNames: which GENERAL-layer service a pod reports as', () => {
+  it('reads SW_AGENT_NAME, the injector\'s env, of each container', () => {
+    const pod = { spec: { containers: [{ name: 'web', env: [{ name: 'SW_AGENT_NAME', value: 'shop-frontend' }] }, { name: 'istio-proxy' }] } };
+    expect(agentServiceNames(pod)).toEqual(['shop-frontend']);
+  });
+
+  it('reads -Dskywalking.agent.service_name in JAVA_TOOL_OPTIONS', () => {
+    const env = [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xss512k -Dskywalking.agent.service_name=team::orders -javaagent:/sky/agent/skywalking-agent.jar' }];
+    expect(agentServiceNames({ spec: { containers: [{ env }] } })).toEqual(['team::orders']);
+  });
+
+  it('falls back to SWCK\'s agent.service_name annotation, and is empty for a pod without an agent', () => {
+    expect(agentServiceNames({ metadata: { annotations: { 'agent.skywalking.apache.org/agent.service_name': 'payments' } } })).toEqual(['payments']);
+    expect(agentServiceNames({ spec: { containers: [{ env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xss512k' }] }] } })).toEqual([]);
+  });
+
+  it('puts the names on the structural pod', () => {
+    const g = structuralGraph([
+      {
+        replicaSets: [],
+        services: [],
+        endpointSlices: [],
+        ingresses: [],
+        pods: [
+          {
+            metadata: { name: 'orders-1', namespace: 'shop' },
+            spec: { containers: [{ env: [{ name: 'SW_AGENT_NAME', value: 'shop-orders' }] }] },
+            status: { phase: 'Running', podIP: '10.0.0.9' },
+          },
+          { metadata: { name: 'plain', namespace: 'shop' }, status: { phase: 'Running', podIP: '10.0.0.8' } },
+        ],
+      },
+    ]);
+    expect(g.pods!.find(p => p.name === 'orders-1')?.agentServices).toEqual(['shop-orders']);
+    expect(g.pods!.find(p => p.name === 'plain')).not.toHaveProperty('agentServices');
   });
 });

@@ -4,17 +4,14 @@
  * namespace; the conversion is pure and unit-tested.
  */
 import type * as K8s from '@kubernetes/client-node';
-import type {
-  StructuralGraph,
-  StructuralIngress,
-  StructuralPod,
-} from '@skywalking-backstage/plugin-skywalking-common';
+import { ENV_AGENT_NAME } from '@skywalking-backstage/plugin-skywalking-common';
+import type { StructuralGraph, StructuralIngress, StructuralPod } from '@skywalking-backstage/plugin-skywalking-common';
 import { loadK8s } from '../clusters/k8s';
 
-type Meta = { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; uid: string; controller?: boolean }>; deletionTimestamp?: unknown };
+type Meta = { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; uid: string; controller?: boolean }>; deletionTimestamp?: unknown };
 
 export interface NamespaceObjects {
-  pods: Array<{ metadata?: Meta; spec?: { nodeName?: string; hostNetwork?: boolean }; status?: { podIP?: string; podIPs?: Array<{ ip: string }>; phase?: string } }>;
+  pods: Array<{ metadata?: Meta; spec?: { nodeName?: string; hostNetwork?: boolean; containers?: PodContainer[] }; status?: { podIP?: string; podIPs?: Array<{ ip: string }>; phase?: string } }>;
   replicaSets: Array<{ metadata?: Meta }>;
   services: Array<{ metadata?: Meta; spec?: { clusterIP?: string; clusterIPs?: string[]; selector?: Record<string, string> } }>;
   endpointSlices: Array<{ metadata?: Meta; endpoints?: Array<{ addresses?: string[]; targetRef?: { kind?: string; name?: string; namespace?: string } }> }>;
@@ -22,6 +19,35 @@ export interface NamespaceObjects {
 }
 
 type IngressBackend = { service?: { name?: string } };
+type PodContainer = { name?: string; env?: Array<{ name?: string; value?: string }> };
+
+/** SWCK's annotation of the agent's service name (also what webhook-mode tracing writes). */
+const SERVICE_NAME_ANNOTATION = 'agent.skywalking.apache.org/agent.service_name';
+/** The agent reads its config from `-Dskywalking.<key>=` in JAVA_TOOL_OPTIONS too. */
+const SERVICE_NAME_PROPERTY = /(?:^|\s)-Dskywalking\.agent\.service_name=(\S+)/;
+
+/**
+ * The SkyWalking agent service names a pod reports as: each container's
+ * `SW_AGENT_NAME` (what the injector sets, ENV_AGENT_NAME) or
+ * `-Dskywalking.agent.service_name` in its JAVA_TOOL_OPTIONS, else the pod's
+ * `agent.skywalking.apache.org/agent.service_name` annotation (SWCK's).
+ * Env values given by reference (valueFrom) cannot be read here.
+ */
+export function agentServiceNames(pod: { metadata?: Meta; spec?: { containers?: PodContainer[] } }): string[] {
+  const names = new Set<string>();
+  for (const c of pod.spec?.containers ?? []) {
+    for (const e of c.env ?? []) {
+      if (e.name === ENV_AGENT_NAME && e.value) names.add(e.value);
+      if (e.name === 'JAVA_TOOL_OPTIONS' && e.value) {
+        const m = SERVICE_NAME_PROPERTY.exec(e.value);
+        if (m) names.add(m[1]);
+      }
+    }
+  }
+  const annotated = pod.metadata?.annotations?.[SERVICE_NAME_ANNOTATION];
+  if (!names.size && annotated) names.add(annotated);
+  return [...names].sort();
+}
 
 const controllerOf = (m: Meta | undefined) =>
   m?.ownerReferences?.find(o => o.controller) ?? m?.ownerReferences?.[0];
@@ -50,6 +76,7 @@ export function structuralGraph(objects: NamespaceObjects[]): StructuralGraph {
       if (owner?.kind === 'ReplicaSet') workload = rsOwner.get(owner.name) ?? { kind: 'ReplicaSet', name: owner.name };
       else if (owner) workload = { kind: owner.kind, name: owner.name };
       const ips = p.status?.podIPs?.map(x => x.ip).filter(Boolean) ?? (p.status?.podIP ? [p.status.podIP] : []);
+      const agentServices = agentServiceNames(p);
       graph.pods.push({
         name: m.name,
         namespace: m.namespace,
@@ -58,6 +85,7 @@ export function structuralGraph(objects: NamespaceObjects[]): StructuralGraph {
         ...(p.spec?.hostNetwork ? { hostNetwork: true } : {}),
         labels: m.labels ?? {},
         ...(workload ? { workload } : {}),
+        ...(agentServices.length ? { agentServices } : {}),
       });
       if (workload) workloads.set(`${m.namespace}/${workload.kind}/${workload.name}`, { ...workload, namespace: m.namespace });
     }

@@ -12,12 +12,14 @@ import {
   OAP_QUERIES,
   batchedExpressionQuery,
   batchedInstanceTopologyQuery,
+  batchedServiceHierarchyQuery,
 } from './queries';
 import type {
   OapEntity,
   OapExpressionResult,
   OapInstanceTopology,
   OapService,
+  OapServiceHierarchy,
   OapServiceInstance,
   OapTimeInfo,
   OapTopology,
@@ -295,6 +297,28 @@ export class OapClient {
         variables,
       );
       chunk.forEach((_, i) => out.push(d[`t${i}`] ?? { nodes: [], calls: [] }));
+    }
+    return out;
+  }
+
+  /**
+   * OAP's layer hierarchy of many services (`getServiceHierarchy`, one
+   * `layer` for all), batched through aliases; results in input order.
+   */
+  async getServiceHierarchies(
+    serviceIds: string[],
+    layer: string,
+  ): Promise<OapServiceHierarchy[]> {
+    const out: OapServiceHierarchy[] = [];
+    for (let start = 0; start < serviceIds.length; start += this.batchSize) {
+      const chunk = serviceIds.slice(start, start + this.batchSize);
+      const variables: Record<string, unknown> = { layer };
+      chunk.forEach((id, i) => (variables[`s${i}`] = id));
+      const d = await this.request<Record<string, OapServiceHierarchy | null>>(
+        batchedServiceHierarchyQuery(chunk.length),
+        variables,
+      );
+      chunk.forEach((_, i) => out.push(d[`h${i}`] ?? { relations: [] }));
     }
     return out;
   }

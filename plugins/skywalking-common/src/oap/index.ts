@@ -4,3 +4,4 @@ export * from './types';
 export * from './queries';
 export * from './client';
 export * from './kubernetesTraffic';
+export * from './generalTraffic';

@@ -20,6 +20,12 @@ const EXPRESSION_RESULT_FIELDS = `
       values { id value }
     }`;
 
+const HIERARCHY_FIELDS = `
+    relations {
+      upperService { id name layer normal }
+      lowerService { id name layer normal }
+    }`;
+
 /** @public */
 export const OAP_QUERIES = {
   listLayers: `query ListLayers {
@@ -46,6 +52,10 @@ export const OAP_QUERIES = {
 }`,
   getServiceInstanceTopology: `query GetServiceInstanceTopology($clientServiceId: ID!, $serverServiceId: ID!, $duration: Duration!) {
   getServiceInstanceTopology(clientServiceId: $clientServiceId, serverServiceId: $serverServiceId, duration: $duration) {${INSTANCE_TOPOLOGY_FIELDS}
+  }
+}`,
+  getServiceHierarchy: `query GetServiceHierarchy($serviceId: ID!, $layer: String!) {
+  getServiceHierarchy(serviceId: $serviceId, layer: $layer) {${HIERARCHY_FIELDS}
   }
 }`,
   execExpression: `query ExecExpression($expression: String!, $entity: Entity!, $duration: Duration!) {
@@ -97,4 +107,27 @@ export function batchedInstanceTopologyQuery(count: number): string {
   return `query GetServiceInstanceTopologies(${vars.join(
     ', ',
   )}) {\n${fields.join('\n')}\n}`;
+}
+
+/**
+ * Many `getServiceHierarchy` calls (hierarchy.graphqls, OAP 10.0+) in one
+ * request through aliases (`h0`, `h1`, ...). Variables: `$s<i>: ID!` and one
+ * `$layer: String!`.
+ * @public
+ */
+export function batchedServiceHierarchyQuery(count: number): string {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`batchedServiceHierarchyQuery: count must be >= 1`);
+  }
+  const vars: string[] = ['$layer: String!'];
+  const fields: string[] = [];
+  for (let i = 0; i < count; i++) {
+    vars.push(`$s${i}: ID!`);
+    fields.push(
+      `  h${i}: getServiceHierarchy(serviceId: $s${i}, layer: $layer) {${HIERARCHY_FIELDS}\n  }`,
+    );
+  }
+  return `query GetServiceHierarchies(${vars.join(', ')}) {\n${fields.join(
+    '\n',
+  )}\n}`;
 }

@@ -104,3 +104,19 @@ export interface OapTimeInfo {
   timezone: string | null;
   currentTimestamp: number | null;
 }
+
+/** hierarchy `HierarchyRelatedService`. @public */
+export interface OapHierarchyService {
+  id: string;
+  name: string;
+  layer: string;
+  normal: boolean;
+}
+
+/** hierarchy `ServiceHierarchy`. @public */
+export interface OapServiceHierarchy {
+  relations: Array<{
+    upperService: OapHierarchyService;
+    lowerService: OapHierarchyService;
+  }>;
+}

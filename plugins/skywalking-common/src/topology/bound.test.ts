@@ -36,6 +36,23 @@ describe('boundTopology', () => {
     });
   });
 
+  it('rounds each layer\'s metrics like the metrics', () => {
+    const g = mergeTopology(
+      { services: ['a', 'b'].map(name => ({ name, namespace: 'n' })) },
+      {
+        window: { from: '', to: '' },
+        nodes: [],
+        relations: [
+          { source: { oapService: 'a.n' }, target: { oapService: 'b.n' }, metrics: { cpm: 1.26, percentilesMs: { p75: 9.99, p99: 12.345 } }, layer: 'K8S_SERVICE' },
+          { source: { agentService: 'a' }, target: { agentService: 'b' }, metrics: { cpm: 2.04, successRate: 0.123456 }, layer: 'GENERAL' },
+        ],
+      },
+    );
+    const e = boundTopology(g).edges.find(x => x.kind === 'call')!;
+    expect(e.metrics).toEqual({ cpm: 1.3, percentilesMs: { p99: 12.3 } });
+    expect(e.layers).toEqual({ K8S_SERVICE: { cpm: 1.3, percentilesMs: { p99: 12.3 } }, GENERAL: { cpm: 2, successRate: 0.1235 } });
+  });
+
   it('caps samples, keeps the busiest edges and counts what it dropped', () => {
     const structure: StructuralGraph = {
       services: ['a', 'b', 'c'].map(name => ({ name, namespace: 'n' })),

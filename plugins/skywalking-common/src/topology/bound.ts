@@ -121,16 +121,31 @@ export function boundTopology(
     edges = edges.filter(e => keep.has(e.source) && keep.has(e.target));
     droppedEdges += before - edges.length;
   }
+  const roundAll = (m: TrafficMetrics) =>
+    roundMetrics(m, decimals, rateDecimals, percentiles);
+  // the metrics and each layer's the same way
+  const rounded = <
+    T extends {
+      metrics: TrafficMetrics;
+      layers?: Record<string, TrafficMetrics>;
+    },
+  >(
+    x: T,
+  ): T => ({
+    ...x,
+    metrics: roundAll(x.metrics),
+    ...(x.layers
+      ? {
+          layers: Object.fromEntries(
+            Object.entries(x.layers).map(([l, m]) => [l, roundAll(m)]),
+          ),
+        }
+      : {}),
+  });
   const out: TopologyGraph = {
     ...graph,
-    nodes: nodes.map(n => ({
-      ...n,
-      metrics: roundMetrics(n.metrics, decimals, rateDecimals, percentiles),
-    })),
-    edges: edges.map(e => ({
-      ...e,
-      metrics: roundMetrics(e.metrics, decimals, rateDecimals, percentiles),
-    })),
+    nodes: nodes.map(rounded),
+    edges: edges.map(rounded),
     unresolved: {
       count: graph.unresolved.count,
       samples: graph.unresolved.samples.slice(0, options.maxSamples ?? 20),

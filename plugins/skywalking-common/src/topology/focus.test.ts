@@ -1,5 +1,6 @@
 import { focusTopology } from './focus';
-import { mergeTopology, nodeId } from './merge';
+import { mergeTopology } from './merge';
+import { nodeId } from './resolve';
 import type { StructuralGraph, TopologyTrafficInput } from './types';
 
 const pod = (name: string, app: string, ip: string, workload: string) => ({

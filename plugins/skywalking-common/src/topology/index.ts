@@ -1,4 +1,6 @@
 export * from './types';
+export * from './resolve';
 export * from './merge';
+export * from './inputs';
 export * from './bound';
 export * from './focus';

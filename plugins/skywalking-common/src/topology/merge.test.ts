@@ -1,12 +1,7 @@
 import type { KubernetesTraffic } from '../oap/kubernetesTraffic';
-import {
-  hostOfAddress,
-  isLoopback,
-  mergeMetrics,
-  mergeTopology,
-  nodeId,
-  trafficInputFromOap,
-} from './merge';
+import { mergeMetrics, mergeTopology } from './merge';
+import { trafficInputFromOap } from './inputs';
+import { hostOfAddress, isLoopback, nodeId } from './resolve';
 import type {
   StructuralGraph,
   TopologyTrafficInput,

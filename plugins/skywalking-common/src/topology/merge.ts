@@ -1,23 +1,22 @@
-import {
-  KubernetesTraffic,
-  TrafficMetrics,
-  parseK8sServiceName,
-} from '../oap/kubernetesTraffic';
+import type { TrafficMetrics } from '../oap/kubernetesTraffic';
+import { Resolver, describeEndpoint, nodeId } from './resolve';
 import type {
   StructuralGraph,
   StructuralPod,
-  StructuralService,
   TopologyEdge,
   TopologyEdgeKind,
   TopologyGraph,
   TopologyNode,
   TopologyTrafficInput,
-  TrafficEndpoint,
   UnresolvedSample,
 } from './types';
 
-/** OAP's `Const.UNKNOWN`, the service of an address OAP could not resolve. */
-const OAP_UNKNOWN = 'Unknown';
+/**
+ * Which layer's metrics an edge or node shows as its `metrics` when several
+ * layers saw it: the Kubernetes layer (every call, agent or not) first.
+ * @public
+ */
+export const LAYER_PRIORITY = ['K8S_SERVICE', 'GENERAL'];
 
 /** @public */
 export interface MergeTopologyOptions {
@@ -33,16 +32,6 @@ export interface MergeTopologyOptions {
    */
   ipLookupOrder?: 'pod-first' | 'service-first';
 }
-
-/** @public */
-export const nodeId = {
-  service: (namespace: string, name: string) => `service:${namespace}/${name}`,
-  pod: (namespace: string, name: string) => `pod:${namespace}/${name}`,
-  workload: (namespace: string, kind: string, name: string) =>
-    `workload:${namespace}/${kind}/${name}`,
-  ingress: (namespace: string, name: string) => `ingress:${namespace}/${name}`,
-  external: (address: string) => `external:${address}`,
-};
 
 /** @public */
 export const edgeId = (
@@ -93,42 +82,6 @@ export function mergeMetrics(
   return out;
 }
 
-/** `ip`, `ip:port`, `[v6]:port`, `v6` to the bare host. @public */
-export function hostOfAddress(address: string): string {
-  const a = address.trim();
-  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
-  if (v6) return v6[1].toLowerCase();
-  if ((a.match(/:/g) ?? []).length > 1) return a.toLowerCase(); // bare IPv6
-  const i = a.lastIndexOf(':');
-  return (i >= 0 ? a.slice(0, i) : a).toLowerCase();
-}
-
-/** 127.0.0.0/8, ::1, localhost. @public */
-export function isLoopback(host: string): boolean {
-  return (
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === '::1' ||
-    host === '0:0:0:0:0:0:0:1' ||
-    host === 'localhost' ||
-    /^::ffff:127\./.test(host)
-  );
-}
-
-type Resolution =
-  | { kind: 'node'; id: string }
-  | { kind: 'loopback' }
-  | { kind: 'unresolved'; reason: string };
-
-function describe(ep: TrafficEndpoint): string {
-  const parts: string[] = [];
-  if (ep.oapService) parts.push(ep.oapService);
-  if (ep.pod)
-    parts.push(`pod ${ep.namespace ? `${ep.namespace}/` : ''}${ep.pod}`);
-  if (ep.address) parts.push(ep.address);
-  if (ep.container) parts.push(`container ${ep.container}`);
-  return parts.join(' ') || '(empty)';
-}
-
 function selectorMatches(
   selector: Record<string, string> | undefined,
   labels?: Record<string, string>,
@@ -137,104 +90,70 @@ function selectorMatches(
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+/** Metrics of one node or edge as they arrive: per layer, '' for none. */
+type Acc = Map<string, TrafficMetrics>;
+
+function accumulate(acc: Acc, metrics: TrafficMetrics, layer = '') {
+  acc.set(layer, mergeMetrics(acc.get(layer) ?? {}, metrics));
+}
+
+/** `metrics` (first layer by priority, plus unlayered input) and `layers`. */
+function settle(acc: Acc | undefined): {
+  metrics: TrafficMetrics;
+  layers?: Record<string, TrafficMetrics>;
+} {
+  if (!acc?.size) return { metrics: {} };
+  const named = [...acc.keys()].filter(k => k !== '');
+  const rank = (l: string) => {
+    const i = LAYER_PRIORITY.indexOf(l);
+    return i < 0 ? LAYER_PRIORITY.length : i;
+  };
+  named.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  const primary = named.length ? acc.get(named[0])! : {};
+  const metrics = mergeMetrics(acc.get('') ?? {}, primary);
+  if (!named.length) return { metrics };
+  const layers: Record<string, TrafficMetrics> = {};
+  for (const l of named) layers[l] = acc.get(l)!;
+  return { metrics, layers };
+}
+
 class Builder {
   readonly nodes = new Map<string, TopologyNode>();
   readonly edges = new Map<string, TopologyEdge>();
-  readonly podsByKey = new Map<string, StructuralPod>();
-  readonly podsByIp = new Map<string, StructuralPod[]>();
-  readonly servicesByKey = new Map<string, StructuralService>();
-  readonly servicesByIp = new Map<string, StructuralService>();
+  readonly acc = new Map<string, Acc>();
   unresolvedCount = 0;
   readonly samples: UnresolvedSample[] = [];
   sidecarInternal = 0;
 
-  constructor(
-    private readonly maxSamples: number,
-    private readonly order: 'pod-first' | 'service-first',
-  ) {}
+  constructor(private readonly maxSamples: number) {}
 
   addNode(node: TopologyNode) {
-    const existing = this.nodes.get(node.id);
-    if (!existing) this.nodes.set(node.id, node);
+    if (!this.nodes.has(node.id)) this.nodes.set(node.id, node);
     return this.nodes.get(node.id)!;
+  }
+
+  addMetrics(id: string, metrics: TrafficMetrics, layer?: string) {
+    const acc = this.acc.get(id) ?? new Map();
+    accumulate(acc, metrics, layer);
+    this.acc.set(id, acc);
   }
 
   addEdge(
     kind: TopologyEdgeKind,
     source: string,
     target: string,
-    metrics: TrafficMetrics = {},
+    metrics?: TrafficMetrics,
+    layer?: string,
   ) {
     const id = edgeId(kind, source, target);
-    const existing = this.edges.get(id);
-    if (existing) {
-      existing.metrics = mergeMetrics(existing.metrics, metrics);
-    } else {
-      this.edges.set(id, { id, source, target, kind, metrics: { ...metrics } });
-    }
+    if (!this.edges.has(id))
+      this.edges.set(id, { id, source, target, kind, metrics: {} });
+    if (metrics) this.addMetrics(id, metrics, layer);
   }
 
   unresolved(sample: UnresolvedSample) {
     this.unresolvedCount++;
     if (this.samples.length < this.maxSamples) this.samples.push(sample);
-  }
-
-  resolveIp(host: string): Resolution | undefined {
-    const byPod = (): Resolution | undefined => {
-      const pods = this.podsByIp.get(host);
-      if (!pods?.length) return undefined;
-      if (pods.length > 1) {
-        return {
-          kind: 'unresolved',
-          reason: `ambiguous-pod-ip (${pods.length} pods share ${host})`,
-        };
-      }
-      return { kind: 'node', id: nodeId.pod(pods[0].namespace, pods[0].name) };
-    };
-    const byService = (): Resolution | undefined => {
-      const s = this.servicesByIp.get(host);
-      return s
-        ? { kind: 'node', id: nodeId.service(s.namespace, s.name) }
-        : undefined;
-    };
-    return this.order === 'pod-first'
-      ? byPod() ?? byService()
-      : byService() ?? byPod();
-  }
-
-  resolve(ep: TrafficEndpoint): Resolution {
-    const parsed = ep.oapService
-      ? parseK8sServiceName(ep.oapService)
-      : undefined;
-    if (ep.pod) {
-      const ns = ep.namespace ?? parsed?.namespace;
-      const pod = ns ? this.podsByKey.get(`${ns}/${ep.pod}`) : undefined;
-      if (pod) return { kind: 'node', id: nodeId.pod(pod.namespace, pod.name) };
-      if (!ep.address) return { kind: 'unresolved', reason: 'pod-not-found' };
-    }
-    if (ep.address) {
-      const host = hostOfAddress(ep.address);
-      if (!host) return { kind: 'unresolved', reason: 'empty-address' };
-      if (isLoopback(host)) return { kind: 'loopback' };
-      const r = this.resolveIp(host);
-      if (r) return r;
-      // Neither a pod IP nor a Service IP: the bare address.
-      return { kind: 'node', id: nodeId.external(host) };
-    }
-    if (ep.oapService) {
-      if (ep.oapService === OAP_UNKNOWN)
-        return { kind: 'unresolved', reason: 'unknown-in-oap' };
-      if (!parsed) {
-        // OAP names an unresolved remote by its IP in some layers.
-        if (/^[\d.]+$|:/.test(ep.oapService))
-          return this.resolve({ address: ep.oapService });
-        return { kind: 'unresolved', reason: 'unparsable-service-name' };
-      }
-      const s = this.servicesByKey.get(`${parsed.namespace}/${parsed.name}`);
-      if (s) return { kind: 'node', id: nodeId.service(s.namespace, s.name) };
-      return { kind: 'unresolved', reason: 'service-not-in-cluster' };
-    }
-    return { kind: 'unresolved', reason: 'empty-endpoint' };
   }
 }
 
@@ -244,13 +163,18 @@ class Builder {
  *
  * - Addresses resolve to a pod IP, then a Service cluster IP (see
  *   `ipLookupOrder`), else the bare address becomes an `external` node.
+ * - Agents' service names (GENERAL layer) resolve through the pods that
+ *   report as them to the Service selecting those pods (else their
+ *   workload); agents' peers (`host:port`) through Kubernetes DNS names
+ *   and IPs. See `Resolver`.
  * - A relation with a side that cannot be resolved is counted in
  *   `unresolved` and sampled, never dropped silently.
  * - Traffic inside one pod (a loopback target, or both sides the same pod,
  *   e.g. istio-proxy to the app on localhost) is not a call; it is counted
  *   in `skipped.sidecarInternal`.
- * - Relations that resolve to the same pair are merged into one edge with
- *   {@link mergeMetrics}; workloads get the merged metrics of their pods.
+ * - Relations that resolve to the same pair are one edge: metrics of the
+ *   same layer merge with {@link mergeMetrics}, each layer's are kept in
+ *   `layers`; workloads get the merged metrics of their pods.
  * @public
  */
 export function mergeTopology(
@@ -258,16 +182,10 @@ export function mergeTopology(
   traffic: TopologyTrafficInput | undefined,
   options: MergeTopologyOptions = {},
 ): TopologyGraph {
-  const b = new Builder(
-    options.maxUnresolvedSamples ?? 50,
-    options.ipLookupOrder ?? 'pod-first',
-  );
+  const b = new Builder(options.maxUnresolvedSamples ?? 50);
+  const r = new Resolver(structure, options.ipLookupOrder ?? 'pod-first');
 
   for (const s of structure.services ?? []) {
-    b.servicesByKey.set(`${s.namespace}/${s.name}`, s);
-    for (const ip of s.clusterIPs ?? []) {
-      if (ip && ip !== 'None') b.servicesByIp.set(ip.toLowerCase(), s);
-    }
     b.addNode({
       id: nodeId.service(s.namespace, s.name),
       kind: 'service',
@@ -287,16 +205,11 @@ export function mergeTopology(
     });
   }
   for (const p of structure.pods ?? []) {
-    b.podsByKey.set(`${p.namespace}/${p.name}`, p);
-    if (!p.hostNetwork) {
-      for (const ip of p.ips ?? []) {
-        const key = ip.toLowerCase();
-        b.podsByIp.set(key, [...(b.podsByIp.get(key) ?? []), p]);
-      }
-    }
     const details: Record<string, string> = {};
     if (p.nodeName) details.nodeName = p.nodeName;
     if (p.ips?.length) details.ip = p.ips.join(',');
+    if (p.agentServices?.length)
+      details.agentService = p.agentServices.join(',');
     const id = nodeId.pod(p.namespace, p.name);
     b.addNode({
       id,
@@ -327,28 +240,30 @@ export function mergeTopology(
   // selects: EndpointSlices first, else the Service's selector.
   const slicedServices = new Set<string>();
   for (const slice of structure.endpointSlices ?? []) {
-    const svc = b.servicesByKey.get(`${slice.namespace}/${slice.serviceName}`);
+    const svc = r.servicesByKey.get(`${slice.namespace}/${slice.serviceName}`);
     if (!svc) continue;
     slicedServices.add(`${svc.namespace}/${svc.name}`);
     for (const ep of slice.endpoints) {
       let pod: StructuralPod | undefined;
       if (ep.targetRef?.kind === 'Pod') {
-        pod = b.podsByKey.get(
+        pod = r.podsByKey.get(
           `${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`,
         );
       }
       if (!pod) {
         const candidates = ep.addresses.flatMap(
-          a => b.podsByIp.get(a.toLowerCase()) ?? [],
+          a => r.podsByIp.get(a.toLowerCase()) ?? [],
         );
         pod = candidates.length === 1 ? candidates[0] : undefined;
       }
-      if (pod)
+      if (pod) {
+        r.selected(svc, pod);
         b.addEdge(
           'selects',
           nodeId.service(svc.namespace, svc.name),
           nodeId.pod(pod.namespace, pod.name),
         );
+      }
     }
   }
   for (const svc of structure.services ?? []) {
@@ -358,6 +273,7 @@ export function mergeTopology(
         p.namespace === svc.namespace &&
         selectorMatches(svc.selector, p.labels)
       ) {
+        r.selected(svc, p);
         b.addEdge(
           'selects',
           nodeId.service(svc.namespace, svc.name),
@@ -377,7 +293,7 @@ export function mergeTopology(
       metrics: {},
     });
     for (const backend of ing.backends) {
-      const svc = b.servicesByKey.get(
+      const svc = r.servicesByKey.get(
         `${ing.namespace}/${backend.serviceName}`,
       );
       if (svc) {
@@ -405,16 +321,19 @@ export function mergeTopology(
   };
 
   for (const n of traffic?.nodes ?? []) {
-    const r = b.resolve(n.endpoint);
-    if (r.kind !== 'node') continue; // node metrics without a node: nothing to attach to
-    ensureExternal(r.id);
-    const node = b.nodes.get(r.id)!;
-    node.metrics = mergeMetrics(node.metrics, n.metrics);
+    const res = r.resolve(n.endpoint);
+    if (res.kind !== 'node') continue; // node metrics without a node: nothing to attach to
+    ensureExternal(res.id);
+    b.addMetrics(res.id, n.metrics, n.layer);
   }
 
   for (const rel of traffic?.relations ?? []) {
-    const s = b.resolve(rel.source);
-    const t = b.resolve(rel.target);
+    const s = r.resolve(rel.source);
+    // a bare peer host (`svc:80`) is looked up in the caller's namespace
+    const t = r.resolve(
+      rel.target,
+      s.kind === 'node' ? b.nodes.get(s.id)?.namespace || undefined : undefined,
+    );
     if (t.kind === 'loopback' || s.kind === 'loopback') {
       b.sidecarInternal++;
       continue;
@@ -434,8 +353,8 @@ export function mergeTopology(
         t.kind === 'unresolved' ? `target: ${t.reason}` : '',
       ].filter(Boolean);
       b.unresolved({
-        source: describe(rel.source),
-        target: describe(rel.target),
+        source: describeEndpoint(rel.source),
+        target: describeEndpoint(rel.target),
         reason: reasons.join('; '),
         ...(rel.metrics.cpm !== undefined ? { cpm: rel.metrics.cpm } : {}),
       });
@@ -443,16 +362,22 @@ export function mergeTopology(
     }
     ensureExternal(s.id);
     ensureExternal(t.id);
-    b.addEdge('call', s.id, t.id, rel.metrics);
+    b.addEdge('call', s.id, t.id, rel.metrics, rel.layer);
   }
 
-  // Workloads: merged metrics of their pods.
+  // Workloads: merged metrics of their pods, layer by layer.
   for (const e of b.edges.values()) {
     if (e.kind !== 'owns') continue;
-    const pod = b.nodes.get(e.target);
-    const wl = b.nodes.get(e.source);
-    if (pod && wl && Object.keys(pod.metrics).length)
-      wl.metrics = mergeMetrics(wl.metrics, pod.metrics);
+    const pod = b.acc.get(e.target);
+    if (!pod || !b.nodes.has(e.source)) continue;
+    for (const [layer, m] of pod) b.addMetrics(e.source, m, layer);
+  }
+  for (const [id, acc] of b.acc) {
+    const item = b.nodes.get(id) ?? b.edges.get(id);
+    if (!item) continue;
+    const { metrics, layers } = settle(acc);
+    item.metrics = metrics;
+    if (layers) item.layers = layers;
   }
 
   const byId = (x: { id: string }, y: { id: string }) => {
@@ -466,44 +391,5 @@ export function mergeTopology(
     skipped: { sidecarInternal: b.sidecarInternal },
     generatedAt: (options.now ?? new Date()).toISOString(),
     window: traffic?.window ?? { from: '', to: '' },
-  };
-}
-
-/**
- * Turns {@link KubernetesTraffic} from OAP into merge input: services by
- * OAP name, instances as pods of the service's namespace.
- * @public
- */
-export function trafficInputFromOap(
-  traffic: KubernetesTraffic,
-): TopologyTrafficInput {
-  return {
-    window: {
-      from: traffic.window.from,
-      to: traffic.window.to,
-      step: traffic.window.step,
-    },
-    nodes: [
-      ...traffic.services.map(s => ({
-        endpoint: { oapService: s.name },
-        metrics: s.metrics,
-      })),
-      ...traffic.instances.map(i => ({
-        endpoint: { oapService: i.serviceName, pod: i.name },
-        metrics: i.metrics,
-      })),
-    ],
-    relations: [
-      ...traffic.relations.map(r => ({
-        source: { oapService: r.sourceName },
-        target: { oapService: r.targetName },
-        metrics: r.metrics,
-      })),
-      ...traffic.instanceRelations.map(r => ({
-        source: { oapService: r.sourceServiceName, pod: r.sourceName },
-        target: { oapService: r.targetServiceName, pod: r.targetName },
-        metrics: r.metrics,
-      })),
-    ],
   };
 }

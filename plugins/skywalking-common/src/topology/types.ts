@@ -23,6 +23,13 @@ export interface StructuralPod {
   hostNetwork?: boolean;
   /** The top owner, already resolved by the caller (ReplicaSet to Deployment). */
   workload?: { kind: string; name: string };
+  /**
+   * SkyWalking agent service names the pod's containers report as (the
+   * `SW_AGENT_NAME` env the injector sets, or the
+   * `agent.skywalking.apache.org/agent.service_name` annotation): how a
+   * GENERAL-layer service of OAP is found in the cluster.
+   */
+  agentServices?: string[];
 }
 
 /** @public */
@@ -82,6 +89,15 @@ export interface TrafficEndpoint {
   address?: string;
   /** Container name, when known (Rover reports it). */
   container?: string;
+  /** OAP GENERAL-layer service name, as an agent reports it (`SW_AGENT_NAME`). */
+  agentService?: string;
+  /**
+   * A conjectural peer as agents name it: `host:port` of an exit span
+   * (`shop-orders:80`, `10.0.0.5:5432`) or OAP's `User`. The host resolves
+   * to a Service (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`; `svc` in the
+   * namespace of the calling side), a pod or Service IP, else an external node.
+   */
+  peer?: string;
 }
 
 /** @public */
@@ -89,12 +105,15 @@ export interface TrafficEdgeInput {
   source: TrafficEndpoint;
   target: TrafficEndpoint;
   metrics: TrafficMetrics;
+  /** OAP layer that saw it (`K8S_SERVICE`, `GENERAL`); kept apart per layer. */
+  layer?: string;
 }
 
 /** @public */
 export interface TrafficNodeInput {
   endpoint: TrafficEndpoint;
   metrics: TrafficMetrics;
+  layer?: string;
 }
 
 /** @public */
@@ -134,6 +153,8 @@ export interface TopologyNode {
   metrics: TrafficMetrics;
   /** Pod: `nodeName`, `ip`; workload: `workloadKind`. */
   details?: Record<string, string>;
+  /** Metrics per OAP layer that reported the node (see `TopologyEdge.layers`). */
+  layers?: Record<string, TrafficMetrics>;
 }
 
 /** @public */
@@ -142,7 +163,16 @@ export interface TopologyEdge {
   source: string;
   target: string;
   kind: TopologyEdgeKind;
+  /**
+   * The edge's metrics: those of its first layer in `LAYER_PRIORITY`
+   * (K8S_SERVICE before GENERAL), with unlayered input merged in.
+   */
   metrics: TrafficMetrics;
+  /**
+   * Calls only: the metrics of each OAP layer that saw the call. A call seen
+   * by the Kubernetes layer and by the agents is one edge with both.
+   */
+  layers?: Record<string, TrafficMetrics>;
 }
 
 /** @public */
