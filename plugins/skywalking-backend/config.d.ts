@@ -62,6 +62,12 @@ export interface Config {
       maxAge?: HumanDuration | string;
       /** Failures answered by the API server before a change is given up. Default 5. */
       maxAttempts?: number;
+      /**
+       * The Secret holding the key that seals literal oap.config values of
+       * queued changes (created when absent). Default
+       * `skywalking-system/skywalking-backstage-outbox-key` in the first cluster.
+       */
+      keySecret?: { cluster?: string; namespace?: string; name?: string };
     };
     /** Per-cluster settings, keyed by the cluster name used in `kubernetes` config. */
     clusters?: {

@@ -10,6 +10,8 @@ import { SkyWalkingStore } from './database/SkyWalkingStore';
 import { BackendService } from './service/BackendService';
 import { OutboxEntry } from './service/outbox/types';
 import { outboxLimitsFromConfig } from './service/outbox/config';
+import { KubernetesOutboxKey, outboxKeySecretFromConfig } from './service/outbox/outboxKey';
+import { OutboxSealer } from './service/outbox/sealing';
 import { RecheckUnavailableError, tenancyRecheck } from './service/outbox/recheck';
 import { BackupService } from './service/BackupService';
 import { createRouter } from './service/router';
@@ -64,7 +66,14 @@ export const skywalkingPlugin = createBackendPlugin({
         });
         // queued changes are re-checked against the tenancy rules of the moment (set once they are loaded, below)
         const recheckQueued: { by?: (e: OutboxEntry) => Promise<void> } = {};
+        // images, env names and storage hosts a spec may use (skywalking.allowedImages, ...; README, Permissions)
+        const specPolicy = specPolicyFromConfig(config);
+        // secret literals of a queued change are sealed under a key in a Secret (skywalking.outbox.keySecret)
+        const keySecret = outboxKeySecretFromConfig(config, clusters.names());
+        const sealer = new OutboxSealer({ keys: keySecret && new KubernetesOutboxKey(keySecret, c => clusters.kubeConfig(c)), safeEnvNames: specPolicy.safeEnvNames });
+        sealer.warm().catch(e => logger.warn(`outbox key not read yet (tried again when a change needs it): ${e?.message ?? e}`));
         const backends = new BackendService({
+          sealer,
           clusters,
           outbox: store.outbox,
           logger,
@@ -109,8 +118,6 @@ export const skywalkingPlugin = createBackendPlugin({
         // which clusters and namespaces an owner may act on (skywalking.tenancy; README, Security)
         const tenancy = TenancyService.fromConfig(config, { userInfo, catalog, auth, logger, readNamespace: liveNamespaceReader(c => clusters.kubeConfig(c)) });
         recheckQueued.by = tenancyRecheck(tenancy);
-        // images, env names and storage hosts a spec may use (skywalking.allowedImages, ...; README, Permissions)
-        const specPolicy = specPolicyFromConfig(config);
         const tracing = new TracingService({
           store,
           catalog,

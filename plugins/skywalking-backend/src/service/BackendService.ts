@@ -21,6 +21,7 @@ import { startUpgrade, upgradeOf, UpgradeOptions, upgradeRefusal } from '../engi
 import { backendKeyOf, OutboxOp } from './outbox/types';
 import { OutboxDrainer, OutboxDrainerOptions } from './outbox/OutboxDrainer';
 import { writeOrQueue } from './outbox/writeOrQueue';
+import { OutboxSealer } from './outbox/sealing';
 import { assertPortalManaged } from './portalManaged';
 import { UpgradeInputError } from './upgradeInputError';
 import { assertUpdateAllowed, specETag, UpdateOptions } from './updateGuard';
@@ -51,6 +52,8 @@ export interface BackendServiceOptions extends BackendReadsOptions {
   tls?: BackendTls;
   /** identity, limits, re-check and hooks of the outbox drain (OutboxDrainer) */
   drain?: Omit<OutboxDrainerOptions, 'outbox' | 'clusters' | 'logger' | 'replay'>;
+  /** seals secret literals of queued changes (default: none configured, such a change is refused, not stored in clear) */
+  sealer?: OutboxSealer;
 }
 
 /**
@@ -69,9 +72,11 @@ export class BackendService implements BackendOperations {
   readonly drainer: OutboxDrainer;
   /** lists and reads (backendReads.ts) */
   private readonly reads: BackendReads;
+  private readonly sealer: OutboxSealer;
 
   constructor(private readonly o: BackendServiceOptions) {
     this.reads = new BackendReads(o);
+    this.sealer = o.sealer ?? new OutboxSealer();
     this.drainer = new OutboxDrainer({ ...o.drain, outbox: o.outbox, clusters: o.clusters, logger: o.logger, replay: op => this.replay(op) });
     this.tls = o.tls ?? new BackendTls({ clusters: o.clusters, logger: o.logger });
     this.storageTls = new StorageTls({ clusters: o.clusters, logger: o.logger });
@@ -123,7 +128,7 @@ export class BackendService implements BackendOperations {
 
   /** Runs a write now, or queues it (outbox/writeOrQueue.ts). */
   private write(cluster: string, op: OutboxOp, run: () => Promise<void>): Promise<WriteResult> {
-    return writeOrQueue(this.o, cluster, op, run);
+    return writeOrQueue({ ...this.o, seal: q => this.sealer.seal(q) }, cluster, op, run);
   }
 
   /** Server-side applies the objects in order; returns them as the API server answered. */
@@ -359,8 +364,9 @@ export class BackendService implements BackendOperations {
     return entry ? this.o.outbox.retry(entry.id) : false;
   }
 
-  /** Applies one queued write (the outbox drain). */
-  replay(op: OutboxOp): Promise<void> {
+  /** Applies one queued write (the outbox drain), its sealed values opened. */
+  async replay(queued: OutboxOp): Promise<void> {
+    const op = await this.sealer.open(queued);
     const a = op.payload.args as any[];
     switch (op.operation) {
       case 'create':
@@ -378,7 +384,7 @@ export class BackendService implements BackendOperations {
       case 'delete':
         return this.doDelete(a[0]);
       default:
-        return Promise.reject(new Error(`unknown outbox operation ${(op as any).operation}`));
+        throw new Error(`unknown outbox operation ${(op as any).operation}`);
     }
   }
 

@@ -8,6 +8,8 @@ export interface WriteOrQueueDeps {
   clusters: Pick<ClusterRegistry, 'definition' | 'health' | 'markUnreachable'>;
   outbox: BackendOutbox;
   logger: LoggerService;
+  /** what the op becomes before it is stored (secret literals sealed, sealing.ts); a refusal is the answer, nothing is queued */
+  seal?: (op: OutboxOp) => Promise<OutboxOp>;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function writeOrQueue(d: WriteOrQueueDeps, cluster: string, op: Out
       d.clusters.markUnreachable(cluster, e);
     }
   }
-  await d.outbox.enqueue(cluster, op);
+  await d.outbox.enqueue(cluster, d.seal ? await d.seal(op) : op);
   const why = waiting ? `earlier changes of backend ${key} in cluster ${cluster} are still waiting` : d.clusters.health(cluster).lastError ?? `cluster ${cluster} is unreachable`;
   d.logger.warn(`${op.operation} by ${op.payload.actor} queued: ${why}`);
   return { applied: false, queued: true, message: `${why}; the change is queued and will be applied when the cluster answers` };
