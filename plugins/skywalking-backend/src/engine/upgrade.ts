@@ -1,6 +1,7 @@
 import { Condition, CustomObject, oapDeployments } from '@skywalking-backstage/plugin-skywalking-common';
 import { K8s, loadK8s } from '../clusters/k8s';
 import type { CacheView } from './kinds';
+import { newPodsWhy } from './podWhy';
 
 // as kinds.ts (which imports this module for the OAPServer status)
 const SWCK_GROUP = 'operator.skywalking.apache.org';
@@ -120,6 +121,12 @@ const IMAGES: Record<UpgradeStep, (v: string) => string> = {
   ui: v => `apache/skywalking-ui:${v}`,
 };
 const KIND: Record<UpgradeStep, string> = { storage: 'BanyanDB', oap: 'OAPServer', ui: 'UI' };
+/** pod labels of a step's workloads (renderBanyanDB, renderOAPServer, renderUI) */
+const POD_SELECTOR: Record<UpgradeStep, (name: string) => string> = {
+  storage: n => `app=banyandb,operator.skywalking.apache.org/banyandb-name=${n}`,
+  oap: n => `app=oap,operator.skywalking.apache.org/oap-server-name=${n}`,
+  ui: n => `app=ui,operator.skywalking.apache.org/ui-name=${n}`,
+};
 
 /** A new upgrade record: starts at the storage step (skipped by the engine when the storage keeps its version). */
 export function newUpgradeRecord(
@@ -208,6 +215,7 @@ export interface UpgradeStepResult {
 export class UpgradeController {
   private objects?: K8s.KubernetesObjectApi;
   private custom?: K8s.CustomObjectsApi;
+  private core?: K8s.CoreV1Api;
 
   constructor(
     private readonly kc: K8s.KubeConfig,
@@ -224,7 +232,8 @@ export class UpgradeController {
     const k8s = await loadK8s();
     if (!this.objects) this.objects = k8s.KubernetesObjectApi.makeApiClient(this.kc);
     if (!this.custom) this.custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
-    return { k8s, objects: this.objects, custom: this.custom };
+    if (!this.core) this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+    return { k8s, objects: this.objects, custom: this.custom, core: this.core };
   }
 
   /** Server-side applies a component's version and image (the upgrade manager owns just those). */
@@ -294,7 +303,24 @@ export class UpgradeController {
     if (!why) return this.advance(cr, r, step, now);
     const left = new Date(r.deadline).getTime() - now.getTime();
     if (left > 0) return { requeueAfterMs: left + 250 };
-    return this.rollback(cr, r, step, `${STEP_NAME[step]} not Ready within ${r.deadlineSeconds}s: ${why}`, cache, now);
+    const pods = await this.podsWhy(cr, step, IMAGES[step](version));
+    return this.rollback(cr, r, step, `${STEP_NAME[step]} not Ready within ${r.deadlineSeconds}s: ${why}${pods ? ` (${pods})` : ''}`, cache, now);
+  }
+
+  /** What the step's new pods say (waiting reason, probe failures), read once at the deadline; best effort. */
+  private async podsWhy(cr: CustomObject, step: UpgradeStep, image: string): Promise<string | undefined> {
+    try {
+      const { core } = await this.clients();
+      const namespace = cr.metadata.namespace;
+      const [pods, events] = await Promise.all([
+        core.listNamespacedPod({ namespace, labelSelector: POD_SELECTOR[step](cr.metadata.name) }),
+        core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=Pod' }),
+      ]);
+      return newPodsWhy(pods.items, events.items, image);
+    } catch (e) {
+      this.o.log?.(`upgrade of ${cr.metadata.name}: the new pods' state not read: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   private async advance(cr: CustomObject, r: UpgradeRecord, step: UpgradeStep, now: Date): Promise<UpgradeStepResult> {

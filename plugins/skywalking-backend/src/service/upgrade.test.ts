@@ -167,7 +167,7 @@ describe('version upgrade on the local control plane', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(30_000);
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(upgraded.status).toBe('False');
-      expect(upgraded.message).toMatch(/^rolled back: OAP not Ready within 30s: Deployment up-oap: .*new pods \(apache\/skywalking-oap-server:10\.4\.0\) Ready; restored OAP 10\.3\.0$/);
+      expect(upgraded.message).toMatch(/^rolled back: OAP not Ready within 30s: Deployment up-oap: .*new pods \(apache\/skywalking-oap-server:10\.4\.0\) Ready(?: \(up-oap-[a-z0-9]+-[a-z0-9]+: .+\))?; restored OAP 10\.3\.0$/);
     } finally {
       stop = true;
       await saboteur;
