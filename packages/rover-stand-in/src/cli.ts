@@ -4,10 +4,12 @@ const USAGE = `rover-stand-in: a stand-in for SkyWalking Rover (Rover's eBPF can
 Follows the demo shop's request lines in its pods' logs and streams them to OAP
 over Rover's access-log protocol (EBPFAccessLogService/collect).
 
-  rover-stand-in --kubeconfig <file> --oap <host:port> --namespace <ns> [--selector <labels>] [--cluster <name>]
+  rover-stand-in --kubeconfig <file> (--oap <host:port> | --oap-service <ns>/<name>) --namespace <ns>
+                 [--selector <labels>] [--cluster <name>]
 
   --kubeconfig  kubeconfig of the cluster the pods run in
   --oap         OAP's gRPC address, host:port (port 11800)
+  --oap-service OAP's Service: its ready endpoint's gRPC port, followed as OAP's pods change
   --namespace   namespace of the pods
   --selector    label selector of the pods (default: every pod of the namespace)
   --cluster     cluster name: services are named <cluster>::<service>.<namespace>`;
@@ -23,6 +25,7 @@ export function parseArgs(argv: string[]): RoverStandInOptions & { help?: boolea
     };
     if (a === '--kubeconfig') out.kubeconfigPath = next();
     else if (a === '--oap') out.oapAddress = next();
+    else if (a === '--oap-service') out.oapService = next();
     else if (a === '--namespace') out.namespace = next();
     else if (a === '--selector') out.selector = next();
     else if (a === '--cluster') out.cluster = next();
@@ -30,9 +33,10 @@ export function parseArgs(argv: string[]): RoverStandInOptions & { help?: boolea
     else throw new Error(`unknown argument ${a}`);
   }
   if (out.help) return out as RoverStandInOptions & { help: true };
-  for (const [flag, v] of [['--kubeconfig', out.kubeconfigPath], ['--oap', out.oapAddress], ['--namespace', out.namespace]] as const) {
+  for (const [flag, v] of [['--kubeconfig', out.kubeconfigPath], ['--namespace', out.namespace]] as const) {
     if (!v) throw new Error(`${flag} is required`);
   }
+  if ((out.oapAddress === undefined) === (out.oapService === undefined)) throw new Error('one of --oap and --oap-service is required');
   return out as RoverStandInOptions;
 }
 

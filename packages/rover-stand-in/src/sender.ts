@@ -13,8 +13,8 @@ import { EBPFAccessLogMessage } from './protocol';
 import { NodeView, nodeInfo } from './messages';
 
 export interface SenderOptions {
-  /** an EBPFAccessLogService client (protocol.ts accessLogClientConstructor) */
-  client: grpc.Client;
+  /** an EBPFAccessLogService client (protocol.ts accessLogClientConstructor); none while OAP's address is not known */
+  client?: grpc.Client;
   node: NodeView;
   log: (message: string) => void;
   /** messages kept while OAP does not take them (default 10000); beyond, the oldest are dropped */
@@ -52,8 +52,10 @@ export class AccessLogSender {
   private droppedSinceLog = 0;
   private lastDropLog = 0;
   private current?: grpc.ClientWritableStream<EBPFAccessLogMessage>;
+  private client?: grpc.Client;
 
   constructor(private readonly so: SenderOptions) {
+    this.client = so.client;
     this.o = {
       maxBuffered: so.maxBuffered ?? 10_000,
       maxBatch: so.maxBatch ?? 500,
@@ -71,6 +73,11 @@ export class AccessLogSender {
     this.queue.push(message);
     this.trim();
     this.wake?.();
+  }
+
+  /** Sends the next batches through another client (OAP moved to another address). */
+  setClient(client: grpc.Client) {
+    this.client = client;
   }
 
   stats(): SenderStats {
@@ -153,8 +160,12 @@ export class AccessLogSender {
   /** One stream: node info on the first message, the batch, end; resolves on OAP's answer. */
   private stream(batch: EBPFAccessLogMessage[]): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (!this.client) {
+        reject(new Error("OAP's address is not known yet"));
+        return;
+      }
       const deadline = new Date(Date.now() + this.o.streamTimeoutMs);
-      const call: grpc.ClientWritableStream<EBPFAccessLogMessage> = (this.so.client as any).collect(
+      const call: grpc.ClientWritableStream<EBPFAccessLogMessage> = (this.client as any).collect(
         { deadline },
         (err: grpc.ServiceError | null) => {
           this.current = undefined;

@@ -8,5 +8,7 @@ describe('startRoverStandIn', () => {
     await expect(startRoverStandIn({ ...base, namespace: 'Shop!' })).rejects.toThrow(/namespace "Shop!"/);
     await expect(startRoverStandIn({ ...base, cluster: 'a::b' })).rejects.toThrow(/cluster "a::b"/);
     await expect(startRoverStandIn({ oapAddress: base.oapAddress, namespace: 'shop' })).rejects.toThrow(/kubeconfigPath/);
+    await expect(startRoverStandIn({ ...base, oapService: 'sw/demo-oap' })).rejects.toThrow(/exactly one of oapAddress/);
+    await expect(startRoverStandIn({ ...base, oapAddress: undefined, oapService: 'demo-oap' })).rejects.toThrow(/oapService "demo-oap" is not <namespace>\/<service name>/);
   });
 });

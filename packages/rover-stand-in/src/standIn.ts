@@ -7,7 +7,8 @@
  */
 import * as os from 'os';
 import * as grpc from '@grpc/grpc-js';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import { checkAddress, parseServiceRef, resolveService } from './oapAddress';
 import { accessLogClientConstructor } from './protocol';
 import { NodeView, requestMessage } from './messages';
 import { Target, targetsOf } from './pods';
@@ -19,8 +20,10 @@ export interface RoverStandInOptions {
   /** kubeconfig file; or `kubeConfig`, a loaded one */
   kubeconfigPath?: string;
   kubeConfig?: KubeConfig;
-  /** OAP's gRPC address, host:port (e.g. 10.244.0.12:11800 or demo-oap.sw:11800) */
-  oapAddress: string;
+  /** OAP's gRPC address, host:port (e.g. 10.244.0.12:11800); or `oapService` */
+  oapAddress?: string;
+  /** OAP's Service, `<namespace>/<name>` (e.g. sw/demo-oap): its ready endpoint's gRPC port, looked up again as pods change */
+  oapService?: string;
   namespace: string;
   /** label selector of the pods to follow (Kubernetes syntax); empty: every pod of the namespace */
   selector?: string;
@@ -51,16 +54,15 @@ export interface RoverStandIn {
   stop(): Promise<void>;
 }
 
-const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
 /** The host's boot time (the real node shares the host's kernel), nanoseconds since the epoch. */
 export function hostBootNs(): bigint {
   return BigInt(Math.floor(Date.now() - os.uptime() * 1000)) * 1_000_000n;
 }
 
 function validate(o: RoverStandInOptions) {
-  const m = ADDRESS.exec(o.oapAddress ?? '');
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new Error(`oapAddress ${JSON.stringify(o.oapAddress)} is not host:port (e.g. 10.244.0.12:11800)`);
+  if ((o.oapAddress === undefined) === (o.oapService === undefined)) throw new Error('exactly one of oapAddress (host:port) and oapService (<namespace>/<name>) is needed');
+  if (o.oapAddress !== undefined) checkAddress(o.oapAddress);
+  if (o.oapService !== undefined) parseServiceRef(o.oapService);
   if (!o.namespace || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.namespace)) throw new Error(`namespace ${JSON.stringify(o.namespace)} is not a Kubernetes namespace name`);
   if (o.cluster !== undefined && (o.cluster === '' || /\s|::/.test(o.cluster))) throw new Error(`cluster ${JSON.stringify(o.cluster)} must be a non-empty name without spaces or "::"`);
   if (!o.kubeconfigPath && !o.kubeConfig) throw new Error('a kubeconfigPath (or kubeConfig) is needed');
@@ -78,10 +80,36 @@ export async function startRoverStandIn(o: RoverStandInOptions): Promise<RoverSt
   if (!o.kubeConfig) kc.loadFromFile(o.kubeconfigPath!);
   const core = kc.makeApiClient(CoreV1Api);
   const Client = accessLogClientConstructor();
-  const client: grpc.Client = new Client(o.oapAddress, grpc.credentials.createInsecure());
+  const senders = new Map<string, AccessLogSender>();
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const serviceRef = o.oapService ? parseServiceRef(o.oapService) : undefined;
+  let address = o.oapAddress ?? (await resolveService(discovery, serviceRef!).catch(() => undefined));
+  // no ready OAP pod yet: the senders buffer until one is found
+  let client: grpc.Client | undefined = address ? new Client(address, grpc.credentials.createInsecure()) : undefined;
+  const where = () => (serviceRef ? `OAP's Service ${o.oapService} (${address ?? 'no ready endpoint yet'})` : `OAP at ${address}`);
+  /** A new ready endpoint of OAP's Service: the next batches go there. */
+  let followFailing = false;
+  const follow = async () => {
+    if (!serviceRef) return;
+    let now;
+    try {
+      now = await resolveService(discovery, serviceRef);
+      followFailing = false;
+    } catch (e) {
+      if (!followFailing) log(`looking up OAP's Service ${o.oapService} failed (${(e as Error).message}); retrying`);
+      followFailing = true;
+      return;
+    }
+    if (!now || now === address) return;
+    log(`OAP's Service ${o.oapService} now at ${now} (was ${address ?? 'unresolved'})`);
+    address = now;
+    const old = client;
+    client = new Client(now, grpc.credentials.createInsecure());
+    for (const s of senders.values()) s.setClient(client);
+    old?.close();
+  };
   const bootNs = hostBootNs();
   const since = new Date();
-  const senders = new Map<string, AccessLogSender>();
   const followers = new Map<string, { follower: LogFollower; target: Target }>();
   const toldWithoutService = new Set<string>();
   let requests = 0;
@@ -115,6 +143,7 @@ export async function startRoverStandIn(o: RoverStandInOptions): Promise<RoverSt
   };
 
   const sync = async () => {
+    await follow();
     const [pods, services] = await Promise.all([
       core.listNamespacedPod({ namespace: o.namespace, labelSelector: o.selector || undefined }),
       core.listNamespacedService({ namespace: o.namespace }),
@@ -148,10 +177,10 @@ export async function startRoverStandIn(o: RoverStandInOptions): Promise<RoverSt
   try {
     await sync();
   } catch (e) {
-    client.close();
+    client?.close();
     throw new Error(`listing pods of namespace ${o.namespace}${o.selector ? ` with selector ${JSON.stringify(o.selector)}` : ''}: ${(e as Error).message}`);
   }
-  log(`streaming the access logs of namespace ${o.namespace} to OAP at ${o.oapAddress} (EBPFAccessLogService/collect), a stand-in for SkyWalking Rover`);
+  log(`streaming the access logs of namespace ${o.namespace} to ${where()} (EBPFAccessLogService/collect), a stand-in for SkyWalking Rover`);
 
   let pollFailing = false;
   const poll = setInterval(() => {
@@ -181,7 +210,7 @@ export async function startRoverStandIn(o: RoverStandInOptions): Promise<RoverSt
       for (const f of followers.values()) f.follower.stop();
       followers.clear();
       await Promise.all([...senders.values()].map(s => s.stop()));
-      client.close();
+      client?.close();
     },
   };
 }
