@@ -62,6 +62,7 @@ export function doubleMetricNames(): string[] {
     kinds.forEach(k => out.push(prefix + k));
   const node = [
     '_http_call_cpm',
+    '_http_status_5xx_cpm',
     '_http_call_time',
     '_percentile',
     '_http_call_successful_rate',

@@ -1,64 +1,22 @@
-import type { OapClient, OapExpressionRequest } from './client';
+import type { OapClient } from './client';
+import { K8S_SERVICE_METRICS, Plan, trafficPlan } from './k8sServiceMetrics';
 import { OapDuration, OapStep, makeDuration } from './duration';
 import type {
   OapCall,
   OapDetectPoint,
-  OapEntity,
-  OapExpressionResult,
   OapInstanceNode,
   OapTopologyNode,
 } from './types';
 
+export { K8S_SERVICE_METRICS } from './k8sServiceMetrics';
+export {
+  TRAFFIC_PERCENTILES,
+  percentileValues,
+  singleValue,
+} from './mqeValues';
+
 /** OAP's layer of services built from Rover's access logs. @public */
 export const K8S_SERVICE_LAYER = 'K8S_SERVICE';
-
-/** The percentiles asked of OAP's `percentile2` metrics (label `p`). @public */
-export const TRAFFIC_PERCENTILES = [50, 75, 90, 95, 99] as const;
-
-/**
- * Metric names from OAP's `oal/ebpf.oal` (apache/skywalking,
- * oap-server/server-starter/src/main/resources/oal/ebpf.oal). HTTP metrics of
- * services and instances are server-side (`detectPoint == SERVER`); relation
- * metrics exist per side, `server` or `client`.
- * @public
- */
-export const K8S_SERVICE_METRICS = {
-  service: {
-    cpm: 'kubernetes_service_http_call_cpm',
-    latency: 'kubernetes_service_http_call_time',
-    percentile: 'kubernetes_service_percentile',
-    /** `percent()`: 10000 = 100 %. */
-    successRate: 'kubernetes_service_http_call_successful_rate',
-    bytesIn: 'kubernetes_service_read_package_size',
-    bytesOut: 'kubernetes_service_write_package_size',
-  },
-  instance: {
-    cpm: 'kubernetes_service_instance_http_call_cpm',
-    latency: 'kubernetes_service_instance_http_call_time',
-    percentile: 'kubernetes_service_instance_percentile',
-    successRate: 'kubernetes_service_instance_http_call_successful_rate',
-    bytesIn: 'kubernetes_service_instance_read_package_size',
-    bytesOut: 'kubernetes_service_instance_write_package_size',
-  },
-  serviceRelation: (side: 'server' | 'client') => ({
-    cpm: `kubernetes_service_relation_${side}_http_call_cpm`,
-    successCpm: `kubernetes_service_relation_${side}_http_success_cpm`,
-    latency: `kubernetes_service_relation_${side}_http_call_time`,
-    percentile: `kubernetes_service_relation_${side}_percentile`,
-    /** Bytes the source wrote = bytes out of the source. */
-    bytesOut: `kubernetes_service_relation_${side}_write_package_size`,
-    bytesIn: `kubernetes_service_relation_${side}_read_package_size`,
-  }),
-  instanceRelation: (side: 'server' | 'client') => ({
-    cpm: `kubernetes_service_instance_relation_${side}_http_call_cpm`,
-    /** No success cpm per instance relation in ebpf.oal; success = 1 - 5xx/cpm. */
-    errorCpm: `kubernetes_service_instance_relation_${side}_http_status_5xx_cpm`,
-    latency: `kubernetes_service_instance_relation_${side}_http_call_time`,
-    percentile: `kubernetes_service_instance_relation_${side}_percentile`,
-    bytesOut: `kubernetes_service_instance_relation_${side}_write_package_size`,
-    bytesIn: `kubernetes_service_instance_relation_${side}_read_package_size`,
-  }),
-} as const;
 
 /**
  * Traffic metrics of a node or an edge, averaged over the window.
@@ -176,153 +134,10 @@ export function parseK8sServiceName(
   return cluster ? { cluster, name, namespace } : { name, namespace };
 }
 
-const avg = (metric: string) => `avg(${metric})`;
-const avgPercentiles = (metric: string) =>
-  `avg(${metric}{p='${TRAFFIC_PERCENTILES.join(',')}'})`;
-
-/** Reads a SINGLE_VALUE (or the mean of TIME_SERIES_VALUES). @public */
-export function singleValue(
-  result: OapExpressionResult | undefined,
-): number | undefined {
-  if (!result || result.error || result.type === 'UNKNOWN') return undefined;
-  const values = result.results[0]?.values ?? [];
-  const nums = values
-    .map(v =>
-      v.value === null || v.value === undefined ? NaN : Number(v.value),
-    )
-    .filter(n => Number.isFinite(n));
-  if (nums.length === 0) return undefined;
-  return nums.reduce((a, b) => a + b, 0) / nums.length;
-}
-
-/** Reads labeled percentile values (label `p`). @public */
-export function percentileValues(
-  result: OapExpressionResult | undefined,
-): TrafficMetrics['percentilesMs'] | undefined {
-  if (!result || result.error || result.type === 'UNKNOWN') return undefined;
-  const out: Record<string, number> = {};
-  for (const series of result.results) {
-    const p = series.metric.labels.find(l => l.key === 'p')?.value;
-    if (!p) continue;
-    const v = singleValue({
-      type: 'SINGLE_VALUE',
-      error: null,
-      results: [series],
-    });
-    if (v !== undefined) out[`p${p}`] = v;
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
-type Extract = (results: OapExpressionResult[]) => TrafficMetrics;
-
-interface Plan {
-  requests: OapExpressionRequest[];
-  apply: (results: OapExpressionResult[]) => void;
-}
-
-function compact(m: TrafficMetrics): TrafficMetrics {
-  const out: TrafficMetrics = {};
-  for (const [k, v] of Object.entries(m)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
-}
-
-function nodePlan(
-  names:
-    | typeof K8S_SERVICE_METRICS.service
-    | typeof K8S_SERVICE_METRICS.instance,
-  entity: OapEntity,
-  target: { metrics: TrafficMetrics },
-): Plan {
-  const requests = [
-    avg(names.cpm),
-    avg(names.latency),
-    avgPercentiles(names.percentile),
-    avg(names.successRate),
-    avg(names.bytesIn),
-    avg(names.bytesOut),
-  ].map(expression => ({ expression, entity }));
-  const extract: Extract = r => {
-    const rate = singleValue(r[3]);
-    return compact({
-      cpm: singleValue(r[0]),
-      latencyMs: singleValue(r[1]),
-      percentilesMs: percentileValues(r[2]),
-      successRate: rate === undefined ? undefined : rate / 10000,
-      bytesInPerMin: singleValue(r[4]),
-      bytesOutPerMin: singleValue(r[5]),
-    });
-  };
-  return { requests, apply: r => (target.metrics = extract(r)) };
-}
-
 function sideOf(detectPoints: OapDetectPoint[]): 'server' | 'client' {
   return detectPoints.includes('SERVER') || !detectPoints.includes('CLIENT')
     ? 'server'
     : 'client';
-}
-
-function serviceRelationPlan(entity: OapEntity, target: TrafficRelation): Plan {
-  const n = K8S_SERVICE_METRICS.serviceRelation(target.side);
-  const requests = [
-    avg(n.cpm),
-    avg(n.successCpm),
-    avg(n.latency),
-    avgPercentiles(n.percentile),
-    avg(n.bytesIn),
-    avg(n.bytesOut),
-  ].map(expression => ({ expression, entity }));
-  return {
-    requests,
-    apply: r => {
-      const cpm = singleValue(r[0]);
-      const ok = singleValue(r[1]);
-      target.metrics = compact({
-        cpm,
-        successRate:
-          cpm && ok !== undefined ? Math.min(1, ok / cpm) : undefined,
-        latencyMs: singleValue(r[2]),
-        percentilesMs: percentileValues(r[3]),
-        bytesInPerMin: singleValue(r[4]),
-        bytesOutPerMin: singleValue(r[5]),
-      });
-    },
-  };
-}
-
-function instanceRelationPlan(
-  entity: OapEntity,
-  target: TrafficRelation,
-): Plan {
-  const n = K8S_SERVICE_METRICS.instanceRelation(target.side);
-  const requests = [
-    avg(n.cpm),
-    avg(n.errorCpm),
-    avg(n.latency),
-    avgPercentiles(n.percentile),
-    avg(n.bytesIn),
-    avg(n.bytesOut),
-  ].map(expression => ({ expression, entity }));
-  return {
-    requests,
-    apply: r => {
-      const cpm = singleValue(r[0]);
-      const errors = singleValue(r[1]);
-      target.metrics = compact({
-        cpm,
-        successRate:
-          cpm && errors !== undefined
-            ? Math.max(0, 1 - errors / cpm)
-            : undefined,
-        latencyMs: singleValue(r[2]),
-        percentilesMs: percentileValues(r[3]),
-        bytesInPerMin: singleValue(r[4]),
-        bytesOutPerMin: singleValue(r[5]),
-      });
-    },
-  };
 }
 
 function toService(node: OapTopologyNode): TrafficService {
@@ -442,7 +257,8 @@ export async function fetchKubernetesTraffic(
   for (const s of services) {
     if (!s.isReal) continue;
     plans.push(
-      nodePlan(
+      trafficPlan(
+        K8S_SERVICE_METRICS.service,
         K8S_SERVICE_METRICS.service,
         { serviceName: s.name, normal: true },
         s,
@@ -451,7 +267,8 @@ export async function fetchKubernetesTraffic(
   }
   for (const i of instances) {
     plans.push(
-      nodePlan(
+      trafficPlan(
+        K8S_SERVICE_METRICS.instance,
         K8S_SERVICE_METRICS.instance,
         {
           serviceName: i.serviceName,
@@ -464,7 +281,9 @@ export async function fetchKubernetesTraffic(
   }
   for (const r of relations) {
     plans.push(
-      serviceRelationPlan(
+      trafficPlan(
+        K8S_SERVICE_METRICS.serviceRelation(r.side),
+        K8S_SERVICE_METRICS.serviceRelation(r.side),
         {
           serviceName: r.sourceName,
           normal: byId.get(r.source)?.isReal ?? true,
@@ -477,7 +296,9 @@ export async function fetchKubernetesTraffic(
   }
   for (const r of instanceRelations) {
     plans.push(
-      instanceRelationPlan(
+      trafficPlan(
+        K8S_SERVICE_METRICS.instanceRelation(r.side),
+        K8S_SERVICE_METRICS.instanceRelation(r.side),
         {
           serviceName: r.sourceServiceName,
           serviceInstanceName: r.sourceName,
@@ -497,7 +318,7 @@ export async function fetchKubernetesTraffic(
     : [];
   const warnings: string[] = [];
   results.forEach((r, i) => {
-    if (r && (r.error || r.type === 'UNKNOWN')) {
+    if (r && (r.error || r.type === 'UNKNOWN') && !requests[i].optional) {
       const req = requests[i];
       warnings.push(
         `${req.expression} @ ${JSON.stringify(req.entity)}: ${
@@ -508,7 +329,9 @@ export async function fetchKubernetesTraffic(
   });
   let offset = 0;
   for (const p of plans) {
-    p.apply(results.slice(offset, offset + p.requests.length));
+    warnings.push(
+      ...p.apply(results.slice(offset, offset + p.requests.length)),
+    );
     offset += p.requests.length;
   }
 
