@@ -7,7 +7,7 @@ import { SkyWalkingApi, skyWalkingApiRef } from '../../api';
 import { TopologyContent } from './TopologyContent';
 
 // jsdom has no canvas, so cytoscape cannot draw here: a stand-in for the
-// graph lists the nodes as buttons that select like a tap on the canvas.
+// graph lists the nodes and calls as buttons that select like a tap on the canvas.
 // The real canvas graph is exercised in Chromium by the e2e tests.
 jest.mock('./TopologyGraph', () => ({
   TopologyGraph: ({ topology, onSelect }: { topology: TopologyResponse; onSelect: (id?: string) => void }) => (
@@ -17,6 +17,13 @@ jest.mock('./TopologyGraph', () => ({
           {`node ${n.name}`}
         </button>
       ))}
+      {topology.edges
+        .filter(e => e.kind === 'call')
+        .map(e => (
+          <button key={e.id} onClick={() => onSelect(e.id)}>
+            {`call ${e.id}`}
+          </button>
+        ))}
     </div>
   ),
 }));
@@ -36,7 +43,15 @@ const topology: TopologyResponse = {
     { id: 'pod:shop/shop-frontend-1', kind: 'pod', name: 'shop-frontend-1', namespace: 'shop', metrics: {} },
   ],
   edges: [
-    { id: 'call:a->b', source: 'service:shop/shop-frontend', target: 'service:shop/shop-orders', kind: 'call', metrics: { cpm: 118 } },
+    {
+      id: 'call:a->b',
+      source: 'service:shop/shop-frontend',
+      target: 'service:shop/shop-orders',
+      kind: 'call',
+      metrics: { cpm: 118 },
+      // seen by both layers: the Kubernetes layer and the agents
+      layers: { K8S_SERVICE: { cpm: 118 }, GENERAL: { cpm: 97, latencyMs: 12.5, successRate: 0.995 } },
+    },
     { id: 'selects:a->p', source: 'service:shop/shop-frontend', target: 'pod:shop/shop-frontend-1', kind: 'selects', metrics: {} },
   ],
   unresolved: { count: 2, samples: [{ source: 'shop-frontend.shop', target: '203.0.113.9:443', reason: 'target: service-not-in-cluster' }] },
@@ -45,6 +60,9 @@ const topology: TopologyResponse = {
   window: { from: '', to: '' },
   warnings: ['MQE kubernetes_service_relation_server_cpm: not found'],
 };
+
+// the first part is what the e2e reads; the calls per layer follow it
+const SUMMARY = '3 nodes, 1 calls, 2 unresolved relations · calls seen by K8S_SERVICE only: 0, GENERAL only: 0, both: 1';
 
 const render = (getTopology: jest.Mock) =>
   renderInTestApp(
@@ -59,7 +77,7 @@ describe('TopologyContent', () => {
   it('asks for the last 15 minutes of the entity and shows counts, unresolved relations, warnings and the legend', async () => {
     const getTopology = jest.fn(async () => topology);
     await render(getTopology);
-    expect(await screen.findByText('3 nodes, 1 calls, 2 unresolved relations')).toBeInTheDocument();
+    expect(await screen.findByText(SUMMARY)).toBeInTheDocument();
     const [ref, from, to] = getTopology.mock.calls[0] as unknown as [string, Date, Date];
     expect(ref).toBe('component:default/shop-frontend');
     expect(to.getTime() - from.getTime()).toBe(15 * 60_000);
@@ -81,10 +99,37 @@ describe('TopologyContent', () => {
     expect(screen.queryByText('Click a node to see its metrics.')).not.toBeInTheDocument();
   });
 
+  it('says in the legend which layer a call came from', async () => {
+    await render(jest.fn(async () => topology));
+    await screen.findByText(SUMMARY);
+    const layers = screen.getByTestId('sw-topology-legend-layers');
+    for (const text of ['K8S_SERVICE (Kubernetes layer, access logs)', "GENERAL (agents' traces)", 'both layers']) {
+      expect(within(layers).getByText(text)).toBeInTheDocument();
+    }
+  });
+
+  it('shows the metrics of each layer of a selected call', async () => {
+    await render(jest.fn(async () => topology));
+    fireEvent.click(await screen.findByRole('button', { name: 'call call:a->b' }));
+    expect(await screen.findByText('shop-frontend → shop-orders')).toBeInTheDocument();
+    expect(screen.getByText('K8S_SERVICE, GENERAL')).toBeInTheDocument(); // seen by
+    const row = (title: string) => screen.getByText(title).closest('tr')!;
+    expect(within(row('K8S_SERVICE · calls / min')).getByText('118.0')).toBeInTheDocument();
+    expect(within(row('GENERAL · calls / min')).getByText('97.0')).toBeInTheDocument();
+    expect(within(row('GENERAL · avg latency')).getByText('12.5 ms')).toBeInTheDocument();
+    expect(within(row('GENERAL · success rate')).getByText('99.50 %')).toBeInTheDocument();
+  });
+
+  it('keeps the summary line as it was when no layer is known', async () => {
+    const plain = { ...topology, edges: topology.edges.map(({ layers: _l, ...e }) => e) };
+    await render(jest.fn(async () => plain));
+    expect(await screen.findByText('3 nodes, 1 calls, 2 unresolved relations')).toBeInTheDocument();
+  });
+
   it('asks again for the chosen time range', async () => {
     const getTopology = jest.fn(async () => topology);
     await render(getTopology);
-    await screen.findByText('3 nodes, 1 calls, 2 unresolved relations');
+    await screen.findByText(SUMMARY);
     fireEvent.mouseDown(screen.getByRole('button', { name: 'Time range' }));
     fireEvent.click(await screen.findByRole('option', { name: 'Last 6 hours' }));
     await waitFor(() => expect(getTopology).toHaveBeenCalledTimes(2));

@@ -13,7 +13,8 @@ import { Alert } from '@material-ui/lab';
 import { useCallback, useMemo, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { skyWalkingApiRef } from '../../api';
-import { metricRows, NODE_COLORS } from './elements';
+import type { TopologyResponse } from '@skywalking-backstage/plugin-skywalking-common';
+import { CALL_LAYERS, callLayer, CallLayer, layerRows, NODE_COLORS } from './elements';
 import { TopologyGraph } from './TopologyGraph';
 
 const RANGES: Record<string, number> = {
@@ -31,9 +32,28 @@ const Legend = () => (
         <Typography variant="caption">{kind}</Typography>
       </Box>
     ))}
-    <Typography variant="caption">— red arrows: calls (OAP); dashed: structure (Kubernetes API)</Typography>
+    <Typography variant="caption">— arrows: calls (OAP), by the layer that saw them:</Typography>
+    <Box display="flex" style={{ gap: 12 }} flexWrap="wrap" data-testid="sw-topology-legend-layers">
+      {(['K8S_SERVICE', 'GENERAL', 'both'] as const).map(layer => (
+        <Box key={layer} display="flex" alignItems="center" style={{ gap: 4 }}>
+          <span style={{ width: 16, height: 3, background: CALL_LAYERS[layer].color, display: 'inline-block' }} />
+          <Typography variant="caption">{CALL_LAYERS[layer].legend}</Typography>
+        </Box>
+      ))}
+    </Box>
+    <Typography variant="caption">; dashed: structure (Kubernetes API)</Typography>
   </Box>
 );
+
+/** The summary line: its first part is what the e2e reads; calls per layer after it. */
+export function summary(t: TopologyResponse): string {
+  const calls = t.edges.filter(e => e.kind === 'call');
+  const head = `${t.nodes.length} nodes, ${calls.length} calls, ${t.unresolved.count} unresolved relations`;
+  const count = (l: CallLayer) => calls.filter(e => callLayer(e) === l).length;
+  const [k8s, general, both] = [count('K8S_SERVICE'), count('GENERAL'), count('both')];
+  if (!k8s && !general && !both) return head;
+  return `${head} · calls seen by K8S_SERVICE only: ${k8s}, GENERAL only: ${general}, both: ${both}`;
+}
 
 const keepTitle = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
 
@@ -51,6 +71,8 @@ export const TopologyContent = () => {
   }, [api, entityRef, range]);
   const onSelect = useCallback((id: string | undefined) => setSelected(id), []);
   const node = useMemo(() => value?.nodes.find(n => n.id === selected), [value, selected]);
+  const edge = useMemo(() => value?.edges.find(e => e.id === selected), [value, selected]);
+  const nameOf = (id: string) => value?.nodes.find(n => n.id === id)?.name ?? id;
 
   return (
     <Grid container spacing={2}>
@@ -84,7 +106,7 @@ export const TopologyContent = () => {
           <Grid item xs={12} md={9}>
             <InfoCard
               title="Topology"
-              subheader={`${value.nodes.length} nodes, ${value.edges.filter(e => e.kind === 'call').length} calls, ${value.unresolved.count} unresolved relations`}
+              subheader={summary(value)}
               noPadding
             >
               {value.nodes.length === 0 ? (
@@ -95,16 +117,21 @@ export const TopologyContent = () => {
             </InfoCard>
           </Grid>
           <Grid item xs={12} md={3}>
-            <InfoCard title={node ? node.name : 'Details'}>
-              {node ? (
+            <InfoCard title={node?.name ?? (edge ? `${nameOf(edge.source)} → ${nameOf(edge.target)}` : 'Details')}>
+              {node && (
                 <StructuredMetadataTable
-                  metadata={{ kind: node.kind, namespace: node.namespace || '-', ...(node.details ?? {}), ...metricRows(node.metrics) }}
+                  metadata={{ kind: node.kind, namespace: node.namespace || '-', ...(node.details ?? {}), ...layerRows(node) }}
                   // keep "calls / min", "p99 latency" as written (startCase drops the slash and splits p99)
                   options={{ titleFormat: keepTitle }}
                 />
-              ) : (
-                <Typography variant="body2">Click a node to see its metrics.</Typography>
               )}
+              {edge && (
+                <StructuredMetadataTable
+                  metadata={{ kind: edge.kind, 'seen by': Object.keys(edge.layers ?? {}).join(', ') || '-', ...layerRows(edge) }}
+                  options={{ titleFormat: keepTitle }}
+                />
+              )}
+              {!node && !edge && <Typography variant="body2">Click a node to see its metrics.</Typography>}
               {value.unresolved.count > 0 && (
                 <Box mt={2}>
                   <Typography variant="subtitle2">Unresolved relations ({value.unresolved.count})</Typography>

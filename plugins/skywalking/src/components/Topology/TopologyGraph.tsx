@@ -3,7 +3,7 @@ import cytoscape, { Core } from 'cytoscape';
 import { TopologyResponse } from '@skywalking-backstage/plugin-skywalking-common';
 import { graphLayout, LARGE_GRAPH_NODES, toElements } from './elements';
 
-export { metricRows, NODE_COLORS } from './elements';
+export { metricRows, NODE_COLORS, CALL_LAYERS } from './elements';
 
 /**
  * Canvas-rendered graph (cytoscape): zoom and pan built in, and fast enough
@@ -54,19 +54,30 @@ export const TopologyGraph = ({
           selector: 'edge[kind = "call"]',
           style: {
             width: 2,
-            'line-color': '#d62728',
+            // the layer(s) that saw the call, see CALL_LAYERS and the legend
+            'line-color': 'data(color)',
             'line-style': 'solid',
             'target-arrow-shape': 'triangle',
-            'target-arrow-color': '#d62728',
+            'target-arrow-color': 'data(color)',
             label: 'data(label)',
             'font-size': 9,
           },
         },
-        { selector: ':selected', style: { 'border-width': 3, 'border-color': '#000' } },
+        { selector: 'edge[layer = "both"]', style: { width: 3 } },
+        { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#000' } },
+        { selector: 'edge:selected', style: { width: 4 } },
       ],
       layout: graphLayout(topology.nodes.length),
     });
     instance.on('tap', 'node', evt => onSelect(evt.target.id()));
+    // a call: its layers' metrics in the details panel, and as a tooltip on hover
+    instance.on('tap', 'edge[kind = "call"]', evt => onSelect(evt.target.id()));
+    instance.on('mouseover', 'edge[kind = "call"]', evt => {
+      if (container.current) container.current.title = evt.target.data('tooltip') ?? '';
+    });
+    instance.on('mouseout', 'edge', () => {
+      if (container.current) container.current.title = '';
+    });
     instance.on('tap', evt => {
       if (evt.target === instance) onSelect(undefined);
     });
