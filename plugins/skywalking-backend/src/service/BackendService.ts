@@ -5,6 +5,7 @@ import {
   BackendRef,
   BackendSummary,
   ClusterSummary,
+  oapClusterRbacName,
   oapReplicasOf,
   renderRover,
   roverNames,
@@ -169,6 +170,18 @@ export class BackendService implements BackendOperations {
     ]) {
       await this.c(ref.cluster)
         .objects.delete(o, undefined, undefined, undefined, undefined, 'Background')
+        .catch((e: any) => {
+          if (e?.code !== 404) throw e;
+        });
+    }
+  }
+
+  /** Deletes the OAP ServiceAccount's ClusterRole and ClusterRoleBinding (render.ts renderOAPClusterRbac): cluster-scoped, no owner reference removes them. */
+  private async deleteOapClusterRbac(ref: BackendRef) {
+    const name = oapClusterRbacName(ref.namespace, ref.name);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {
+      await this.c(ref.cluster)
+        .objects.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name } }, undefined, undefined, undefined, undefined, 'Background')
         .catch((e: any) => {
           if (e?.code !== 404) throw e;
         });
@@ -350,6 +363,7 @@ export class BackendService implements BackendOperations {
     for (const kind of kinds) await this.deleteKind(ref, kind);
     // cluster-scoped RBAC has no namespaced owner: deleted here (the DaemonSet would also go by its owner)
     await this.deleteRover(ref);
+    await this.deleteOapClusterRbac(ref);
     // Secrets of cert-manager carry no owner reference (by default): removed by their label
     await this.tls.remove(ref);
   }

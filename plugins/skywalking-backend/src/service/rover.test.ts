@@ -252,7 +252,7 @@ describe('Rover of a backend on the local control plane', () => {
     ).toBeUndefined();
   });
 
-  it('deleting a backend with rover leaves no cluster RBAC behind', async () => {
+  it('deleting a backend with rover leaves no cluster RBAC behind (Rover\'s and OAP\'s)', async () => {
     await backends.update(
       ref(),
       spec({ enabled: true }),
@@ -260,6 +260,11 @@ describe('Rover of a backend on the local control plane', () => {
     );
     const n = roverNames();
     await rbac().readClusterRole({ name: n.cluster });
+    // OAP's cluster-wide read, applied by the engine with the OAPServer's children
+    const oapRbac = `skywalking-oap-${ns}-demo`;
+    await eventually('OAP ClusterRole and ClusterRoleBinding applied', async () =>
+      Boolean((await rbac().readClusterRole({ name: oapRbac })) && (await rbac().readClusterRoleBinding({ name: oapRbac }))),
+    );
     await apps().readNamespacedDaemonSet({ name: n.ds, namespace: ns });
     expect(await backends.delete(ref(), 'user:default/tester')).toEqual({
       applied: true,
@@ -277,5 +282,7 @@ describe('Rover of a backend on the local control plane', () => {
       'DaemonSet gone',
       gone(() => apps().readNamespacedDaemonSet({ name: n.ds, namespace: ns })),
     );
+    await eventually('OAP ClusterRole gone', gone(() => rbac().readClusterRole({ name: oapRbac })));
+    await eventually('OAP ClusterRoleBinding gone', gone(() => rbac().readClusterRoleBinding({ name: oapRbac })));
   });
 });
