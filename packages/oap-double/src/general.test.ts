@@ -208,9 +208,9 @@ describe("the OAP double's GENERAL layer (real HTTP on loopback)", () => {
     expect(g.unresolved.count).toBe(0);
     const calls = g.edges.filter(e => e.kind === 'call');
     const layersOf = (s: string, t: string) =>
-      Object.keys(
-        calls.find(e => e.source === s && e.target === t)?.layers ?? {},
-      ).sort();
+      [
+        ...(calls.find(e => e.source === s && e.target === t)?.seenBy ?? []),
+      ].sort();
     expect(
       layersOf('service:shop/shop-frontend', 'service:shop/shop-orders'),
     ).toEqual(['GENERAL', 'K8S_SERVICE']);

@@ -5,7 +5,7 @@ import {
   trafficInputFromGeneral,
   trafficInputFromOap,
 } from './inputs';
-import { LAYER_PRIORITY, mergeTopology } from './merge';
+import { LAYER_PRIORITY, mergeTopology, metricsByLayer } from './merge';
 import type {
   StructuralGraph,
   TopologyTrafficInput,
@@ -160,11 +160,14 @@ describe("merging the Kubernetes layer and the agents' GENERAL layer", () => {
       'service:shop/shop-frontend',
       'service:shop/shop-orders',
     )!;
-    expect(e.layers).toEqual({
+    expect(metricsByLayer(e)).toEqual({
       K8S_SERVICE: { cpm: 100, latencyMs: 20 },
       GENERAL: { cpm: 98 },
     });
+    // the first layer's metrics are `metrics`, not sent twice
+    expect(e.seenBy).toEqual(['K8S_SERVICE', 'GENERAL']);
     expect(e.metrics).toEqual({ cpm: 100, latencyMs: 20 });
+    expect(e.layers).toEqual({ GENERAL: { cpm: 98 } });
     expect(LAYER_PRIORITY[0]).toBe('K8S_SERVICE');
     expect(g.edges.filter(x => x.kind === 'call')).toHaveLength(3);
     expect(g.unresolved.count).toBe(0);
@@ -176,14 +179,16 @@ describe("merging the Kubernetes layer and the agents' GENERAL layer", () => {
       'service:shop/shop-orders',
       'service:shop/shop-payments',
     )!;
-    expect(Object.keys(e.layers!).sort()).toEqual(['GENERAL', 'K8S_SERVICE']);
-    expect(e.layers!.GENERAL).toEqual({ cpm: 49 });
+    expect(e.seenBy).toEqual(['K8S_SERVICE', 'GENERAL']);
+    expect(metricsByLayer(e).GENERAL).toEqual({ cpm: 49 });
   });
 
   it("draws calls only the agents saw (from OAP's User) with the GENERAL layer alone", () => {
     const g = both();
     const e = call(g, 'external:User', 'service:shop/shop-frontend')!;
-    expect(e.layers).toEqual({ GENERAL: { cpm: 95 } });
+    expect(e.seenBy).toEqual(['GENERAL']);
+    expect(e).not.toHaveProperty('layers');
+    expect(metricsByLayer(e)).toEqual({ GENERAL: { cpm: 95 } });
     expect(e.metrics).toEqual({ cpm: 95 });
     expect(g.nodes.find(n => n.id === 'external:User')?.kind).toBe('external');
   });
@@ -211,7 +216,7 @@ describe("merging the Kubernetes layer and the agents' GENERAL layer", () => {
       { now },
     );
     const n = g.nodes.find(x => x.id === 'service:shop/shop-frontend')!;
-    expect(n.layers).toEqual({
+    expect(metricsByLayer(n)).toEqual({
       K8S_SERVICE: { cpm: 110 },
       GENERAL: { cpm: 90 },
     });
@@ -220,9 +225,9 @@ describe("merging the Kubernetes layer and the agents' GENERAL layer", () => {
 
   it('the structure alone has no layers', () => {
     const g = mergeTopology(structure, undefined, { now });
-    expect(g.edges.some(e => e.layers) || g.nodes.some(n => n.layers)).toBe(
-      false,
-    );
+    const items = [...g.edges, ...g.nodes];
+    expect(items.some(x => x.seenBy || x.layers)).toBe(false);
+    expect(metricsByLayer(g.nodes[0])).toEqual({});
   });
 });
 

@@ -97,9 +97,13 @@ function accumulate(acc: Acc, metrics: TrafficMetrics, layer = '') {
   acc.set(layer, mergeMetrics(acc.get(layer) ?? {}, metrics));
 }
 
-/** `metrics` (first layer by priority, plus unlayered input) and `layers`. */
+/**
+ * `metrics` (first layer by priority, plus unlayered input), the layers that
+ * saw it and the metrics of the layers after the first.
+ */
 function settle(acc: Acc | undefined): {
   metrics: TrafficMetrics;
+  seenBy?: string[];
   layers?: Record<string, TrafficMetrics>;
 } {
   if (!acc?.size) return { metrics: {} };
@@ -112,9 +116,27 @@ function settle(acc: Acc | undefined): {
   const primary = named.length ? acc.get(named[0])! : {};
   const metrics = mergeMetrics(acc.get('') ?? {}, primary);
   if (!named.length) return { metrics };
+  if (named.length === 1) return { metrics, seenBy: named };
   const layers: Record<string, TrafficMetrics> = {};
-  for (const l of named) layers[l] = acc.get(l)!;
-  return { metrics, layers };
+  for (const l of named.slice(1)) layers[l] = acc.get(l)!;
+  return { metrics, seenBy: named, layers };
+}
+
+/**
+ * Every layer's metrics of a node or edge: `seenBy[0]` -> `metrics`, the
+ * others from `layers`; `{}` when no layer is known.
+ * @public
+ */
+export function metricsByLayer(x: {
+  metrics: TrafficMetrics;
+  seenBy?: string[];
+  layers?: Record<string, TrafficMetrics>;
+}): Record<string, TrafficMetrics> {
+  const out: Record<string, TrafficMetrics> = {};
+  (x.seenBy ?? []).forEach((l, i) => {
+    out[l] = i === 0 ? x.metrics : x.layers?.[l] ?? {};
+  });
+  return out;
 }
 
 class Builder {
@@ -173,8 +195,9 @@ class Builder {
  *   e.g. istio-proxy to the app on localhost) is not a call; it is counted
  *   in `skipped.sidecarInternal`.
  * - Relations that resolve to the same pair are one edge: metrics of the
- *   same layer merge with {@link mergeMetrics}, each layer's are kept in
- *   `layers`; workloads get the merged metrics of their pods.
+ *   same layer merge with {@link mergeMetrics}; the layers that saw it are
+ *   `seenBy`, the first one's metrics `metrics`, the others' `layers` (see
+ *   {@link metricsByLayer}); workloads get the merged metrics of their pods.
  * @public
  */
 export function mergeTopology(
@@ -375,8 +398,9 @@ export function mergeTopology(
   for (const [id, acc] of b.acc) {
     const item = b.nodes.get(id) ?? b.edges.get(id);
     if (!item) continue;
-    const { metrics, layers } = settle(acc);
+    const { metrics, seenBy, layers } = settle(acc);
     item.metrics = metrics;
+    if (seenBy) item.seenBy = seenBy;
     if (layers) item.layers = layers;
   }
 

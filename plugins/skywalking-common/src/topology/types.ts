@@ -153,7 +153,9 @@ export interface TopologyNode {
   metrics: TrafficMetrics;
   /** Pod: `nodeName`, `ip`; workload: `workloadKind`. */
   details?: Record<string, string>;
-  /** Metrics per OAP layer that reported the node (see `TopologyEdge.layers`). */
+  /** OAP layers that reported the node, see `TopologyEdge.seenBy`. */
+  seenBy?: string[];
+  /** Metrics of the layers after the first, see `TopologyEdge.layers`. */
   layers?: Record<string, TrafficMetrics>;
 }
 
@@ -164,13 +166,19 @@ export interface TopologyEdge {
   target: string;
   kind: TopologyEdgeKind;
   /**
-   * The edge's metrics: those of its first layer in `LAYER_PRIORITY`
-   * (K8S_SERVICE before GENERAL), with unlayered input merged in.
+   * The edge's metrics: those of `seenBy[0]`, its first layer in
+   * `LAYER_PRIORITY` (K8S_SERVICE before GENERAL), with unlayered input
+   * merged in.
    */
   metrics: TrafficMetrics;
   /**
-   * Calls only: the metrics of each OAP layer that saw the call. A call seen
-   * by the Kubernetes layer and by the agents is one edge with both.
+   * Calls only: the OAP layers that saw the call, first by `LAYER_PRIORITY`.
+   * A call seen by the Kubernetes layer and by the agents is one edge.
+   */
+  seenBy?: string[];
+  /**
+   * The metrics of the layers of `seenBy` after the first (whose metrics are
+   * `metrics`, so they are not sent twice); `metricsByLayer` gives all.
    */
   layers?: Record<string, TrafficMetrics>;
 }

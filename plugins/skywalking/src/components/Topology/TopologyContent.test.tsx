@@ -49,8 +49,9 @@ const topology: TopologyResponse = {
       target: 'service:shop/shop-orders',
       kind: 'call',
       metrics: { cpm: 118 },
-      // seen by both layers: the Kubernetes layer and the agents
-      layers: { K8S_SERVICE: { cpm: 118 }, GENERAL: { cpm: 97, latencyMs: 12.5, successRate: 0.995 } },
+      // seen by both layers: the Kubernetes layer (its metrics are `metrics`) and the agents
+      seenBy: ['K8S_SERVICE', 'GENERAL'],
+      layers: { GENERAL: { cpm: 97, latencyMs: 12.5, successRate: 0.995 } },
     },
     { id: 'selects:a->p', source: 'service:shop/shop-frontend', target: 'pod:shop/shop-frontend-1', kind: 'selects', metrics: {} },
   ],
@@ -121,7 +122,7 @@ describe('TopologyContent', () => {
   });
 
   it('keeps the summary line as it was when no layer is known', async () => {
-    const plain = { ...topology, edges: topology.edges.map(({ layers: _l, ...e }) => e) };
+    const plain = { ...topology, edges: topology.edges.map(({ layers: _l, seenBy: _s, ...e }) => e) };
     await render(jest.fn(async () => plain));
     expect(await screen.findByText('3 nodes, 1 calls, 2 unresolved relations')).toBeInTheDocument();
   });

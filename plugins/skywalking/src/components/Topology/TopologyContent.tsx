@@ -127,7 +127,7 @@ export const TopologyContent = () => {
               )}
               {edge && (
                 <StructuredMetadataTable
-                  metadata={{ kind: edge.kind, 'seen by': Object.keys(edge.layers ?? {}).join(', ') || '-', ...layerRows(edge) }}
+                  metadata={{ kind: edge.kind, 'seen by': edge.seenBy?.join(', ') || '-', ...layerRows(edge) }}
                   options={{ titleFormat: keepTitle }}
                 />
               )}

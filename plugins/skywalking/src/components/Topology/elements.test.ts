@@ -2,22 +2,23 @@ import type { TopologyResponse } from '@skywalking-backstage/plugin-skywalking-c
 import { CALL_LAYERS, callLabel, callLayer, callTooltip, layerRows, toElements } from './elements';
 
 const both = {
-  metrics: { cpm: 120 },
-  layers: { K8S_SERVICE: { cpm: 120, percentilesMs: { p99: 41.6 } }, GENERAL: { cpm: 98.4, latencyMs: 12.5 } },
+  metrics: { cpm: 120, percentilesMs: { p99: 41.6 } },
+  seenBy: ['K8S_SERVICE', 'GENERAL'],
+  layers: { GENERAL: { cpm: 98.4, latencyMs: 12.5 } },
 };
 
 describe('what the graph draws for a call', () => {
   it('classifies a call by the layers that saw it', () => {
     expect(callLayer(both)).toBe('both');
-    expect(callLayer({ layers: { K8S_SERVICE: {} } })).toBe('K8S_SERVICE');
-    expect(callLayer({ layers: { GENERAL: {} } })).toBe('GENERAL');
+    expect(callLayer({ seenBy: ['K8S_SERVICE'] })).toBe('K8S_SERVICE');
+    expect(callLayer({ seenBy: ['GENERAL'] })).toBe('GENERAL');
     expect(callLayer({})).toBe('other');
   });
 
   it('labels a call with each layer\'s calls per minute and p99', () => {
     expect(callLabel(both)).toBe('k8s 120 cpm · p99 42 ms | agents 98 cpm');
     expect(callLabel({ metrics: { cpm: 7 } })).toBe('7 cpm');
-    expect(callLabel({ metrics: {}, layers: { GENERAL: {} } })).toBe('');
+    expect(callLabel({ metrics: {}, seenBy: ['GENERAL'] })).toBe('');
   });
 
   it('gives each layer a line of the tooltip, with all its metrics', () => {
@@ -25,7 +26,7 @@ describe('what the graph draws for a call', () => {
       'K8S_SERVICE: calls / min 120.0, p99 latency 41.6 ms',
       'GENERAL: calls / min 98.4, avg latency 12.5 ms',
     ]);
-    expect(callTooltip({ metrics: {}, layers: { GENERAL: {} } })).toBe('GENERAL: no metrics in this window');
+    expect(callTooltip({ metrics: {}, seenBy: ['GENERAL'] })).toBe('GENERAL: no metrics in this window');
   });
 
   it('prefixes the detail rows with their layer', () => {
@@ -43,7 +44,7 @@ describe('what the graph draws for a call', () => {
       nodes: [],
       edges: [
         { id: 'c1', source: 'a', target: 'b', kind: 'call', ...both },
-        { id: 'c2', source: 'a', target: 'c', kind: 'call', metrics: { cpm: 1 }, layers: { GENERAL: { cpm: 1 } } },
+        { id: 'c2', source: 'a', target: 'c', kind: 'call', metrics: { cpm: 1 }, seenBy: ['GENERAL'] },
         { id: 's1', source: 'a', target: 'p', kind: 'selects', metrics: {} },
       ],
     } as unknown as TopologyResponse;

@@ -4,7 +4,10 @@
  * metric rows of the details panel. The layout bench runs them headless.
  */
 import type { ElementDefinition, LayoutOptions } from 'cytoscape';
+import { metricsByLayer } from '@skywalking-backstage/plugin-skywalking-common';
 import type { TopologyEdge, TopologyResponse, TrafficMetrics } from '@skywalking-backstage/plugin-skywalking-common';
+
+type Layered = Pick<TopologyEdge, 'metrics' | 'seenBy' | 'layers'>;
 
 export const NODE_COLORS: Record<string, string> = {
   service: '#1f77b4',
@@ -31,8 +34,8 @@ export const CALL_LAYERS: Record<CallLayer, { color: string; legend: string; sho
 const shortOf = (layer: string) => (layer in CALL_LAYERS ? CALL_LAYERS[layer as CallLayer].short : layer);
 
 /** The layer class of a call edge. */
-export function callLayer(e: Pick<TopologyEdge, 'layers'>): CallLayer {
-  const layers = Object.keys(e.layers ?? {});
+export function callLayer(e: Pick<TopologyEdge, 'seenBy'>): CallLayer {
+  const layers = e.seenBy ?? [];
   const k8s = layers.includes('K8S_SERVICE');
   const general = layers.includes('GENERAL');
   if (k8s && general) return 'both';
@@ -61,8 +64,8 @@ export function metricRows(m?: TrafficMetrics): Record<string, string> {
 }
 
 /** A call's label: each layer's calls / min and p99, `k8s 12 cpm · p99 40 ms | agents 10 cpm`. */
-export function callLabel(e: Pick<TopologyEdge, 'metrics' | 'layers'>): string {
-  const layers = Object.entries(e.layers ?? {});
+export function callLabel(e: Layered): string {
+  const layers = Object.entries(metricsByLayer(e));
   if (!layers.length) return fmt(e.metrics);
   return layers
     .map(([layer, m]) => [shortOf(layer), fmt(m)].filter(Boolean).join(' '))
@@ -71,8 +74,8 @@ export function callLabel(e: Pick<TopologyEdge, 'metrics' | 'layers'>): string {
 }
 
 /** A call's tooltip: one line per layer with all its metrics. */
-export function callTooltip(e: Pick<TopologyEdge, 'metrics' | 'layers'>): string {
-  const layers = Object.entries(e.layers ?? {});
+export function callTooltip(e: Layered): string {
+  const layers = Object.entries(metricsByLayer(e));
   const line = (m: TrafficMetrics) =>
     Object.entries(metricRows(m))
       .map(([k, v]) => `${k} ${v}`)
@@ -82,8 +85,8 @@ export function callTooltip(e: Pick<TopologyEdge, 'metrics' | 'layers'>): string
 }
 
 /** The details panel rows of each layer of a node or call, keys prefixed `K8S_SERVICE ·`. */
-export function layerRows(x: Pick<TopologyEdge, 'metrics' | 'layers'>): Record<string, string> {
-  const layers = Object.entries(x.layers ?? {});
+export function layerRows(x: Layered): Record<string, string> {
+  const layers = Object.entries(metricsByLayer(x));
   if (!layers.length) return metricRows(x.metrics);
   const rows: Record<string, string> = {};
   for (const [layer, m] of layers) {
