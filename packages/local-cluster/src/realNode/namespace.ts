@@ -24,9 +24,9 @@ export interface NodeNamespace {
   cgroupDirs: string[];
 }
 
-export function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
+export function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: opts.input, timeout: 30_000 });
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: opts.input, timeout: opts.timeoutMs ?? 30_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')}: ${(err.stderr || err.message).trim()}`);
@@ -39,9 +39,9 @@ export function inNode(holderPid: number, args: string[], ns: ('m' | 'n')[] = ['
 }
 
 /** Runs a command inside the node's namespaces and returns its output. */
-export function shInNode(holderPid: number, args: string[], ns: ('m' | 'n')[] = ['m', 'n']): string {
+export function shInNode(holderPid: number, args: string[], ns: ('m' | 'n')[] = ['m', 'n'], timeoutMs?: number): string {
   const [cmd, ...rest] = inNode(holderPid, args, ns);
-  return sh(cmd, rest);
+  return sh(cmd, rest, { timeoutMs });
 }
 
 export function nsInode(pid: number, kind: 'mnt' | 'net'): string | undefined {

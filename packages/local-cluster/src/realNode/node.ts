@@ -199,7 +199,7 @@ export async function prepareRealNode(opts: {
       log(`started ${name} on the real node (pid ${p.pid})`);
       return p;
     };
-    const ctr = (args: string[]) => shInNode(ns.holderPid, ['/usr/bin/ctr', '--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args]);
+    const ctr = (args: string[], timeoutMs?: number) => shInNode(ns.holderPid, ['/usr/bin/ctr', '--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args], ['m', 'n'], timeoutMs);
     const until = async (what: string, check: () => boolean | Promise<boolean>, ms: number) => {
       const end = Date.now() + ms;
       let last: unknown;
@@ -236,7 +236,8 @@ export async function prepareRealNode(opts: {
       const names = imported[tar]?.split(' ').slice(1) ?? [];
       if (imported[tar]?.startsWith(`${key} `) && names.length && names.every(n => present.has(n))) continue;
       const t0 = Date.now();
-      const out = ctr(['images', 'import', '--no-unpack=false', tar]);
+      // an OAP archive is 400 MB: on a loaded 2-core machine its import takes well over the default 30 s
+      const out = ctr(['images', 'import', '--no-unpack=false', tar], 300_000);
       const got = [...out.matchAll(/unpacking (\S+) \(/g)].map(m => m[1]);
       // names not read from ctr's output: none recorded, so the next start imports again
       imported[tar] = [key, ...got].join(' ');

@@ -53,9 +53,9 @@ function oapFor(storage: any): CustomObject {
 /**
  * Runs a Job's container script here: its env with secretKeyRefs from
  * `secrets`, the job-name fieldRef from `jobName`, and the PVC mount
- * (/backups) moved to `dir`; `pathPrefix` goes first on PATH.
+ * (/backups) moved to `dir`; `pathPrefix` goes first on PATH; `uid`: as that user (and group).
  */
-function runJob(job: any, opts: { secrets: Record<string, string>; jobName: string; dir?: string; pathPrefix?: string }) {
+function runJob(job: any, opts: { secrets: Record<string, string>; jobName: string; dir?: string; pathPrefix?: string; uid?: number }) {
   const c = job.spec.template.spec.containers[0];
   const env: Record<string, string> = { PATH: `${opts.pathPrefix ? `${opts.pathPrefix}:` : ''}${process.env.PATH ?? '/usr/bin:/bin'}` };
   for (const e of c.env) {
@@ -68,7 +68,7 @@ function runJob(job: any, opts: { secrets: Record<string, string>; jobName: stri
   const [sh, flag, script] = c.command;
   // asynchronously: the Elasticsearch double answers from this process
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(sh, [flag, script], { env });
+    const child = spawn(sh, [flag, script], { env, ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', d => (stdout += d));
@@ -140,6 +140,22 @@ describe('PostgreSQL snapshot hook (pg_dump / pg_restore in the rendered Jobs, r
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('no snapshot demo-snap-19990101000000');
     expect(psql("SELECT name FROM service_traffic WHERE id = 'kept'")).toBe('kept');
+  });
+
+  it('a dump to a volume its user cannot write fails naming that user, before pg_dump runs', async () => {
+    // the factory's image runs as postgres (not root): a volume only root may write stops it
+    const readOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-snap-ro-'));
+    fs.chmodSync(readOnly, 0o555);
+    const root = process.getuid?.() === 0;
+    try {
+      const job = renderSnapshotJob(oap, snapshot, { jobName: 'demo-snap-unwritable' });
+      const r = await runJob(job, { secrets, jobName: 'demo-snap-unwritable', dir: readOnly, ...(root ? { uid: 65534 } : {}) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`cannot write to ${readOnly}/demo: the snapshot volume must be writable by uid ${root ? 65534 : process.getuid!()}`);
+      expect(r.stdout).not.toContain('pg_dump of database');
+    } finally {
+      fs.rmSync(readOnly, { recursive: true, force: true });
+    }
   });
 
   it('a dump with wrong credentials fails and leaves no partial file as a snapshot', async () => {

@@ -220,7 +220,7 @@ export function connectionProblem(c: StorageConnection): string | undefined {
 const dumpScript = (tool: string, ext: string, command: string) => `set -eu
 dir="$SNAPSHOT_DIR/$SNAPSHOT_BACKEND"
 out="$dir/$SNAPSHOT_NAME.${ext}"
-mkdir -p "$dir"
+mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] || { echo "cannot write to $dir: the snapshot volume must be writable by uid $(id -u) gid $(id -g), the user of the tool image" >&2; exit 1; }
 echo "${tool} of database $DB_NAME at $DB_HOST:$DB_PORT to $out"
 ${command}
 mv "$out.partial" "$out"
