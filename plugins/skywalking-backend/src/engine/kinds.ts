@@ -16,6 +16,7 @@ import {
 } from '@skywalking-backstage/plugin-skywalking-common';
 
 import { upgradeConditions } from './upgrade';
+import { addUiTemplateCheck } from './uiTemplates';
 
 export const SWCK_GROUP = 'operator.skywalking.apache.org';
 export const SWCK_VERSION = 'v1alpha1';
@@ -90,6 +91,8 @@ export function renderOAPServerWithConfig(cr: CustomObject, cache: CacheView): K
       d.spec.template.metadata.annotations['skywalking-backstage.io/files-checksum'] = checksum(files);
     }
   }
+  // JDBC storage: stored UI templates a new version's would conflict with are disabled before OAP starts (uiTemplates.ts)
+  for (const d of objects.filter(o => o.kind === 'Deployment')) addUiTemplateCheck(d);
   // external storage with a snapshot schedule: its CronJob (snapshot.ts)
   const snapshots = renderSnapshotCronJob(cr, { 'app.kubernetes.io/managed-by': MANAGED_BY, 'app.kubernetes.io/instance': cr.metadata.name });
   if (snapshots) objects.push(snapshots);
