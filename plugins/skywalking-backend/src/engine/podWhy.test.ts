@@ -13,6 +13,18 @@ describe('why the new pods of a rollout are not ready', () => {
     expect(newPodsWhy(pods, [], NEW)).toBe('b-oap-new: ImagePullBackOff (Back-off pulling image "x" (no registry))');
   });
 
+  it('says the waiting reason of an init container of the new image rather than the main container\'s PodInitializing', () => {
+    const pods = [
+      pod('b-oap-new', NEW, {
+        initContainerStatuses: [{ name: 'ui-templates', ready: false, state: { waiting: { reason: 'ErrImagePull', message: 'failed to pull' } } }],
+        containerStatuses: [{ ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+      }),
+    ];
+    expect(newPodsWhy(pods, [], NEW)).toBe('b-oap-new: init container ui-templates: ErrImagePull (failed to pull)');
+    const failed = [pod('p', NEW, { initContainerStatuses: [{ name: 'ui-templates', state: { terminated: { reason: 'Error', exitCode: 1 } } }], containerStatuses: [{ ready: false, state: { waiting: { reason: 'PodInitializing' } } }] })];
+    expect(newPodsWhy(failed, [], NEW)).toBe('p: init container ui-templates: Error, exit code 1');
+  });
+
   it('says the latest failing probe and the restarts of a pod that runs and is not ready', () => {
     const pods = [pod('b-oap-new', NEW, { containerStatuses: [{ ready: false, restartCount: 2, state: { running: {} }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } }] })];
     const events = [

@@ -26,8 +26,14 @@ export function newPodsWhy(pods: any[], events: any[], image: string): string | 
   for (const p of mine) {
     const name = p.metadata?.name ?? '?';
     const c = (p.status?.containerStatuses ?? [])[0];
+    // an init container (same image) that cannot start or failed: the main one only says PodInitializing
+    const init = (p.status?.initContainerStatuses ?? []).find((x: any) => (x.state?.waiting && x.state.waiting.reason !== 'PodInitializing') || (x.state?.terminated && x.state.terminated.exitCode !== 0));
     let why: string | undefined;
-    if (!c) {
+    if (init) {
+      const w = init.state.waiting;
+      const t = init.state.terminated;
+      why = `init container ${init.name}: ${w ? `${w.reason ?? 'waiting'}${w.message ? ` (${clip(oneLine(w.message), 160)})` : ''}` : `${t.reason ?? 'exited'}, exit code ${t.exitCode}`}`;
+    } else if (!c) {
       const unscheduled = (p.status?.conditions ?? []).find((x: any) => x.type === 'PodScheduled' && x.status === 'False');
       why = unscheduled ? `not scheduled (${unscheduled.message ?? unscheduled.reason ?? 'no reason given'})` : `${p.status?.phase ?? 'Pending'}, no container started`;
     } else if (c.state?.waiting) {
