@@ -29,7 +29,10 @@ import {
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const artifacts = path.join(root, 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
-const only = process.argv.slice(2); // e.g. `npm test -- unit e2e`
+// e.g. `npm test -- unit e2e`; other words filter the e2e spec files (`npm test -- e2e realSkyWalking`)
+const STEPS = ['lint', 'tsc', 'unit', 'scripts', 'e2e'];
+const only = process.argv.slice(2).filter(a => STEPS.includes(a));
+const e2eFilters = process.argv.slice(2).filter(a => !STEPS.includes(a));
 const want = step => only.length === 0 || only.includes(step);
 const results = [];
 const skippedTests = [];
@@ -208,7 +211,7 @@ try {
       await waitForHttp('http://localhost:7007/.backstage/health/v1/readiness', 180_000);
       const out = path.join(artifacts, 'e2e', 'results.json');
       fs.rmSync(out, { force: true });
-      const r = await run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { env: e2eEnv });
+      const r = await run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', ...e2eFilters], { env: e2eEnv });
       if (fs.existsSync(out)) {
         const report = JSON.parse(fs.readFileSync(out, 'utf8'));
         recordSummary('e2e (playwright, chromium)', summarizePlaywright(report, { exitCode: r.code }), r.seconds);

@@ -70,49 +70,21 @@ export function extraClustersConfig(baseConfig, { guestClusters, catalogFiles = 
 
 /**
  * Runs the Rover stand-in (packages/rover-stand-in: the shop's request logs
- * streamed to OAP as Rover's access logs) against the demo backend's OAP:
- * waits for a ready OAP pod in the Service's EndpointSlices and follows it
- * (a new OAP pod after a restart or an upgrade gets the stream). The host
- * reaches pod IPs over the real node's veth; Service IPs it does not.
- * Returns stop().
+ * streamed to OAP as Rover's access logs) against the demo backend's OAP: it
+ * finds a ready OAP pod through the Service's EndpointSlices and follows it
+ * (a new OAP pod after a restart or an upgrade gets the stream; the host
+ * reaches pod IPs over the real node's veth, Service IPs it does not).
+ * A child process, stopped by its PID. Returns stop().
  */
 export async function startRoverStandInFor({ kubeconfigPath, cluster, backend = { namespace: 'skywalking', name: 'demo' }, log = () => {} }) {
   const { spawn } = await import('node:child_process');
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
   const cli = path.join(root, 'packages/rover-stand-in/bin/rover-stand-in.js');
-  let child;
-  let current;
-  let stopped = false;
-  const run = address => {
-    child?.kill('SIGTERM');
-    current = address;
-    log(`Rover stand-in: streaming the shop's calls to OAP ${address} (cluster ${cluster})`);
-    child = spawn(process.execPath, [cli, '--kubeconfig', kubeconfigPath, '--oap', address, '--namespace', 'shop', '--selector', 'app', '--cluster', cluster], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-  };
-  const poll = async () => {
-    try {
-      const slices = await discovery.listNamespacedEndpointSlice({
-        namespace: backend.namespace,
-        labelSelector: `kubernetes.io/service-name=${backend.name}-oap`,
-      });
-      const ips = slices.items.flatMap(s => (s.endpoints ?? []).filter(e => e.conditions?.ready).flatMap(e => e.addresses));
-      const address = ips.length ? `${ips.sort()[0]}:11800` : undefined;
-      if (address && address !== current) run(address);
-    } catch (e) {
-      log(`Rover stand-in: cannot read the OAP endpoints yet: ${e.message}`);
-    }
-  };
-  await poll();
-  const timer = setInterval(() => void poll(), 5000);
+  const oapService = `${backend.namespace}/${backend.name}-oap`;
+  log(`Rover stand-in: the shop's calls go to OAP ${oapService} in cluster ${cluster} once it has a ready pod`);
+  const child = spawn(process.execPath, [cli, '--kubeconfig', kubeconfigPath, '--oap-service', oapService, '--namespace', 'shop'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return () => {
-    if (stopped) return;
-    stopped = true;
-    clearInterval(timer);
-    child?.kill('SIGTERM');
+    if (child.exitCode === null) child.kill('SIGTERM');
   };
 }
