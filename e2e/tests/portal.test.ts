@@ -12,7 +12,7 @@ test('backend reports ready on the health endpoint', async ({ request }) => {
 test('guest signs in and the catalog lists the demo components', async ({ page }) => {
   await openAsGuest(page, '/catalog');
   await expect(page.getByRole('heading', { name: /SkyWalking Demo Catalog/ })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'shop-frontend' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'shop-frontend', exact: true })).toBeVisible();
   await expect(page.getByText('SkyWalking', { exact: true }).first()).toBeVisible();
   await page.screenshot({ path: `${shots}/catalog.png`, fullPage: true });
 });

@@ -11,6 +11,9 @@ test('provisions a backend from the software template and it becomes Ready on th
   await openAsGuest(page, '/create');
   await page.getByRole('article').filter({ hasText: 'SkyWalking backend' }).getByRole('button', { name: 'Choose' }).click();
   await page.getByRole('textbox', { name: 'Name', exact: true }).fill(backendName);
+  // with the real-node cluster `real` configured too, the cluster is a choice
+  await page.getByRole('textbox', { name: 'Cluster' }).click();
+  await page.getByRole('option', { name: 'local', exact: true }).click();
   await page.getByLabel('Namespace').fill('skywalking');
   await page.keyboard.press('Escape'); // close the namespace suggestions
   const owner = page.getByRole('combobox', { name: 'Owner' }).or(page.getByLabel('Owner')).first();
