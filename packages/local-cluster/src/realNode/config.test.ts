@@ -131,6 +131,18 @@ describe('host state comparison', () => {
       'sysctl net/ipv4/ip_forward: 0 -> 1',
     ]);
   });
+  it("leaves out another real node slot's link and routes, but not its own slot's", () => {
+    const after = {
+      ...base,
+      links: [...base.links, 'swbh1@if2: <BROADCAST,UP,LOWER_UP>', 'swbh0@if2: <BROADCAST,UP,LOWER_UP>'],
+      routes: [...base.routes, 'local fe80::7403:e1ff:fe35:3181 dev swbh1 table local proto kernel metric 0 pref medium', '10.251.0.0/24 via 10.250.0.2 dev swbh0'],
+    };
+    expect(diffHostState(base, after, { ownSlot: 0 }).sort()).toEqual([
+      'links: added swbh0@if2: <BROADCAST,UP,LOWER_UP>',
+      'routes: added 10.251.0.0/24 via 10.250.0.2 dev swbh0',
+    ]);
+    expect(diffHostState(base, after)).toHaveLength(4);
+  });
 });
 
 describe('real node preflight', () => {

@@ -106,15 +106,27 @@ export function hostState(): HostState {
   return { mounts: mounts(), links: links(), routes: routes(), sysctls, firewall: firewall() };
 }
 
-/** Differences between two snapshots, one line each; empty when equal. */
-export function diffHostState(before: HostState, after: HostState): string[] {
+/** Host interface of a real node slot, as named in link and route lines. */
+const SLOT_LINK = /\bswbh(\d+)\b/;
+
+/**
+ * Differences between two snapshots, one line each; empty when equal.
+ * With `ownSlot`, lines about another real node slot's link are left out:
+ * another real node (a concurrent test's) may start or stop between the two
+ * snapshots, and its own stop is checked by its own test.
+ */
+export function diffHostState(before: HostState, after: HostState, opts: { ownSlot?: number } = {}): string[] {
+  const others = (x: string) => {
+    const m = opts.ownSlot === undefined ? null : SLOT_LINK.exec(x);
+    return m !== null && Number(m[1]) !== opts.ownSlot;
+  };
   const diffs: string[] = [];
   const lists: (keyof Omit<HostState, 'sysctls'>)[] = ['mounts', 'links', 'routes', 'firewall'];
   for (const key of lists) {
     const b = new Set(before[key]);
     const a = new Set(after[key]);
-    for (const x of a) if (!b.has(x)) diffs.push(`${key}: added ${x}`);
-    for (const x of b) if (!a.has(x)) diffs.push(`${key}: removed ${x}`);
+    for (const x of a) if (!b.has(x) && !others(x)) diffs.push(`${key}: added ${x}`);
+    for (const x of b) if (!a.has(x) && !others(x)) diffs.push(`${key}: removed ${x}`);
   }
   for (const [k, v] of Object.entries(before.sysctls)) {
     if (k in after.sysctls && after.sysctls[k] !== v) diffs.push(`sysctl ${k}: ${v} -> ${after.sysctls[k]}`);
