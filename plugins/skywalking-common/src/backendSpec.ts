@@ -2,6 +2,7 @@ import { FieldError } from './api';
 import { BANYANDB_DEFAULT_VERSION, BanyanDBBackup, BanyanDBRestore, validateBackup, validateRestore } from './operator/backup';
 import { StorageSnapshot, validateSnapshot } from './operator/snapshot';
 import { isObject, unknownKeys } from './fields';
+import { usesCpu, validateAutoscalingMetric } from './operator/autoscaling';
 
 /** Where and with what the pods of a component run: core/v1 fields, copied into its pod template. */
 export interface PodScheduling {
@@ -43,8 +44,22 @@ export interface OAPAutoscaling {
   enabled: boolean;
   minReplicas: number;
   maxReplicas: number;
-  /** average CPU utilization the HPA aims at, percent of the request (default 70) */
+  /** average CPU utilization the HPA aims at, percent of the request (default 70; with `metric`, CPU only when this is set) */
   targetCPUUtilizationPercentage?: number;
+  /** scale on OAP's own load instead of (or beside) CPU: an external metric the portal serves (operator/autoscaling.ts) */
+  metric?: OAPAutoscalingMetric;
+  /** the HPA's scale-down stabilization window, seconds 0-3600 (the HPA's default 300 when unset) */
+  scaleDownStabilizationSeconds?: number;
+}
+
+/** An OAP telemetry metric (Prometheus, port 1234) the HPA scales on, served as `skywalking.apache.org|<name>`. */
+export interface OAPAutoscalingMetric {
+  /** sample or histogram family of OAP's telemetry, e.g. trace_in_latency_count, persistence_timer_bulk_execute_latency */
+  name: string;
+  /** `rate` (per second, summed over the pods; default) or `mean` (a histogram's mean observation) */
+  aggregation?: 'rate' | 'mean';
+  /** per replica for `rate` (AverageValue), the whole value for `mean` (Value): a quantity such as 200 or "250m" */
+  target: number | string;
 }
 
 /** The OAP roles that scale on their own (role split): `POST .../scale` with `{ replicas, role }`. */
@@ -358,7 +373,8 @@ function oapScaling(errors: FieldError[], oap: Record<string, any>) {
   if (a !== undefined) {
     if (!isObject(a)) errors.push({ path: 'oap.autoscaling', message: 'must be an object such as { "enabled": true, "minReplicas": 2, "maxReplicas": 6 }' });
     else {
-      unknownKeys(errors, 'oap.autoscaling', a, ['enabled', 'minReplicas', 'maxReplicas', 'targetCPUUtilizationPercentage']);
+      unknownKeys(errors, 'oap.autoscaling', a, ['enabled', 'minReplicas', 'maxReplicas', 'targetCPUUtilizationPercentage', 'metric', 'scaleDownStabilizationSeconds']);
+      validateAutoscalingMetric(errors, a);
       if (typeof a.enabled !== 'boolean') errors.push({ path: 'oap.autoscaling.enabled', message: 'is required: true or false' });
       for (const k of ['minReplicas', 'maxReplicas']) {
         if (a[k] === undefined) errors.push({ path: `oap.autoscaling.${k}`, message: 'is required: an integer from 1 to 100' });
@@ -371,7 +387,7 @@ function oapScaling(errors: FieldError[], oap: Record<string, any>) {
       if (counts && min > max) errors.push({ path: 'oap.autoscaling.minReplicas', message: `must be at most maxReplicas (${max}), got ${min}` });
       if (a.enabled === true) {
         const cpu = isObject(oap.resources) && isObject(oap.resources.requests) ? oap.resources.requests.cpu : undefined;
-        if (cpu === undefined) {
+        if (cpu === undefined && usesCpu(a)) {
           errors.push({ path: 'oap.resources.requests.cpu', message: 'is required when oap.autoscaling is enabled: the HPA measures CPU utilization as a share of the requested CPU' });
         }
         if (counts && min <= max) {

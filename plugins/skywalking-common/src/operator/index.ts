@@ -5,3 +5,4 @@ export * from './storageTls';
 export * from './backup';
 export * from './snapshot';
 export * from './localImages';
+export * from './autoscaling';

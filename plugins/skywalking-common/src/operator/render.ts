@@ -14,6 +14,7 @@ import {
 } from '../backendSpec';
 import { addBanyanDBTls, addOapTls } from './tls';
 import { addStorageTls } from './storageTls';
+import { oapHpaSpec } from './autoscaling';
 import { jsonAnnotation } from '../fields';
 
 export const MANAGED_BY = 'skywalking-backstage';
@@ -366,7 +367,7 @@ export function renderOAPServer(cr: CustomObject, opts: { staticConfig?: { name:
  * named as it. A PDB (maxUnavailable 1 unless recorded otherwise) whenever
  * the Deployment may run more than one pod: a drain then takes them one at a
  * time; with one pod none (it would block drains, or protect nothing). An HPA
- * (autoscaling/v2, average CPU utilization) when the Deployment is autoscaled.
+ * (autoscaling/v2: CPU and/or OAP's own load, operator/autoscaling.ts) when the Deployment is autoscaled.
  */
 function oapScalingObjects(
   cr: CustomObject,
@@ -390,12 +391,7 @@ function oapScalingObjects(
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: meta(cr, d.name, labels),
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: d.name },
-        minReplicas: a.minReplicas,
-        maxReplicas: a.maxReplicas,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? DEFAULT_TARGET_CPU_UTILIZATION } } }],
-      },
+      spec: oapHpaSpec(a, d.name, DEFAULT_TARGET_CPU_UTILIZATION),
     });
   }
   return out;
